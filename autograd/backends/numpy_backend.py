@@ -1,0 +1,118 @@
+"""The CPU backend: NumPy.
+
+A backend is one object per device. Ops reach the device's math only through
+`backend.xp`, an array namespace with NumPy's names and signatures plus the
+few extras that backward formulas need (`sum_to`, `index_add`, ...). Keeping
+every NumPy call behind this object is what lets the CuPy backend reuse every
+op unchanged.
+"""
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+
+def _namespace(module, extras):
+    """NumPy's public functions plus `extras`, in one flat namespace.
+
+    A SimpleNamespace, not the module, so that extras cannot collide with
+    NumPy's own names, and attribute lookup stays a plain dict lookup.
+    """
+    names = {k: getattr(module, k) for k in dir(module) if not k.startswith('_')}
+    names.update(extras)
+    return SimpleNamespace(**names)
+
+
+def sum_to(xp, g, shape):
+    """Sum `g` over the dimensions broadcasting added or stretched, back to `shape`."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+        if lead:
+            g = g.reshape(shape)
+    return g
+
+
+def prod_others(xp, a, axis):
+    """For each element, the product of the other elements along `axis`.
+
+    Exclusive prefix and suffix products, so zeros are handled exactly
+    (dividing the product by the element is not).
+    """
+    a = xp.moveaxis(a, axis, -1)
+    ones = xp.ones(a.shape[:-1] + (1,), dtype=a.dtype)
+    left = xp.cumprod(xp.concatenate([ones, a[..., :-1]], axis=-1), axis=-1)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(a, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    return xp.moveaxis(left * right, -1, axis)
+
+
+class NumpyBackend:
+    """The CPU device. `name` is the device string tensors report."""
+    array_type = np.ndarray
+    is_gpu = False
+
+    def __init__(self, name='cpu'):
+        self.name = name
+        self.rng = np.random.default_rng()
+        self.xp = _namespace(np, self._extras(np))
+
+    def _extras(self, xp):
+        def index_add(shape, index, values):
+            """zeros(shape) with `values` added at `index` (repeated indices accumulate)."""
+            out = xp.zeros(shape, dtype=values.dtype)
+            if any(getattr(k, 'dtype', None) is not None and k.dtype.kind in 'iu' for k in index):
+                self.scatter_add(out, index, values)
+            else:                     # slices and masks never repeat an element
+                out[index] = values
+            return out
+        return dict(
+            sum_to=lambda g, shape: sum_to(xp, g, shape),
+            prod_others=lambda a, axis: prod_others(xp, a, axis),
+            index_add=index_add,
+            erf=self.erf,
+            astype=lambda a, dtype: a.astype(dtype, copy=False),
+        )
+
+    # --- conversion -------------------------------------------------------
+    def asarray(self, obj, dtype=None):
+        return np.asarray(obj, dtype=dtype)
+
+    def to_numpy(self, a):
+        return a
+
+    def from_numpy(self, a):
+        return a
+
+    # --- math the namespace cannot express -----------------------------------
+    @staticmethod
+    def scatter_add(out, index, values):
+        """out[index] += values, accumulating repeated indices (np.add.at)."""
+        np.add.at(out, index, values)
+
+    @staticmethod
+    def erf(x):
+        try:                      # SciPy's vectorised erf when it is installed
+            from scipy.special import erf
+            return erf(x).astype(x.dtype, copy=False)
+        except ImportError:       # math.erf is exact to double precision, but per element
+            return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+    # --- device -------------------------------------------------------------
+    def seed(self, s):
+        self.rng = np.random.default_rng(s)
+
+    def synchronize(self):
+        pass
+
+    def memory_stats(self):
+        return {}
+
+    def __repr__(self):
+        return f"<backend {self.name}: numpy {np.__version__}>"
+
+
+# The dtypes users name (ag.float32, ...): NumPy's own, as the API promises.
+float16, float32, float64 = np.float16, np.float32, np.float64
+int8, int16, int32, int64, uint8, bool_ = np.int8, np.int16, np.int32, np.int64, np.uint8, np.bool_

@@ -1,0 +1,157 @@
+"""Factories (tensor, zeros, randn, ...) and the seeded random generators.
+
+Each takes dtype=, device= and requires_grad= keywords; floating factories
+default to float32 and land on the default device (set_default_device).
+"""
+from . import backends
+from .tensor import Tensor, as_array
+
+float16, float32, float64 = 'float16', 'float32', 'float64'
+
+
+def _dt(dtype, default=float32):
+    # not `dtype or default`: NumPy dtypes are falsy (len() of a plain dtype is 0)
+    return default if dtype is None else dtype
+
+
+def _finish(data, backend, requires_grad):
+    t = Tensor._make(data, backend, False, None, [0])
+    return t.requires_grad_() if requires_grad else t
+
+
+def _shape(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(size)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of `data` (Python floats -> float32, ints -> int64)."""
+    array, backend = as_array(data, dtype, device)
+    if isinstance(data, Tensor) or array is data:
+        array = array.copy()
+    return _finish(array, backend, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    array, backend = as_array(data, dtype, device)
+    return _finish(array, backend, False)
+
+
+def from_numpy(array):
+    """A CPU tensor sharing memory with the NumPy array."""
+    return _finish(backends.get('cpu').asarray(array), backends.get('cpu'), False)
+
+
+def _filled(fill, size, dtype, device, requires_grad):
+    backend = backends.get(device)
+    data = backend.xp.full(_shape(size), fill, dtype=_dt(dtype))
+    return _finish(data, backend, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(1, size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None and isinstance(fill_value, bool):
+        dtype = 'bool'
+    elif dtype is None and isinstance(fill_value, int):
+        dtype = 'int64'
+    return _filled(fill_value, (size,) if isinstance(size, int) else tuple(size), dtype, device,
+                   requires_grad)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return zeros(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return ones(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=_dt(dtype, t.dtype), device=device or t.device,
+                requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    backend = backends.get(device)
+    return _finish(backend.xp.eye(n, m, dtype=_dt(dtype)), backend, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Integers give int64, any float gives float32 (PyTorch's rule)."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        dtype = 'int64' if all(isinstance(v, int) for v in (start, end, step)) else float32
+    backend = backends.get(device)
+    return _finish(backend.xp.arange(start, end, step, dtype=dtype), backend, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    backend = backends.get(device)
+    return _finish(backend.xp.linspace(start, end, steps, dtype=_dt(dtype)), backend,
+                   requires_grad)
+
+
+# --- random ---------------------------------------------------------------------
+def manual_seed(seed):
+    """Seed every backend's generator (CPU, and each GPU already in use or used later)."""
+    _seed[0] = int(seed)
+    for backend in backends.all_created():
+        backend.seed(seed)
+
+
+_seed = [None]
+
+
+def default_generator(device=None):
+    """The generator factories use on `device`: a numpy (or cupy) Generator."""
+    backend = backends.get(device)
+    if getattr(backend, '_seeded', None) != _seed[0] and _seed[0] is not None:
+        backend.seed(_seed[0])          # a GPU first used after manual_seed
+    backend._seeded = _seed[0]
+    return backend.rng
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    backend = backends.get(device)
+    data = default_generator(device).random(_shape(size), dtype=_dt(dtype))
+    return _finish(data, backend, requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    backend = backends.get(device)
+    data = default_generator(device).standard_normal(_shape(size), dtype=_dt(dtype))
+    return _finish(data, backend, requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    backend = backends.get(device)
+    data = default_generator(device).integers(low, high, size=tuple(size), dtype=_dt(dtype, 'int64'))
+    return _finish(backend.asarray(data), backend, False)
+
+
+def randperm(n, device=None):
+    backend = backends.get(device)
+    return _finish(backend.asarray(default_generator(device).permutation(n)), backend, False)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False):
+    return rand(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False):
+    return randn(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)

@@ -1,0 +1,205 @@
+"""backward() and grad(): the tape replayed in reverse.
+
+Every node carries the sequence number it was recorded with, and a node is
+always recorded after its inputs, so larger numbers are later on the tape.
+Popping nodes from a heap keyed by -seq visits them in reverse tape order,
+which is a reverse topological order: when a node is popped, every node that
+feeds it a gradient has already run (each of those has a larger number and
+was reachable from a node still in the heap). So one pass does it: no
+dependency counting, no recursion, no re-sorting.
+
+Gradients wait in a table (node or leaf tensor -> gradient) until their node
+is popped; only leaves and retain_grad tensors ever see `.grad`.
+"""
+import heapq
+
+from . import errors
+from .function import FREED
+from .grad_mode import anomaly_enabled, grad_enabled
+from .tensor import Tensor
+
+
+def _target(t):
+    return t._node if t._node is not None else t
+
+
+def _root_gradients(tensors, grad_tensors, graph):
+    roots = []
+    for i, t in enumerate(tensors):
+        g = None if grad_tensors is None else grad_tensors[i]
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"backward: element {i} of the tensors does not require grad and has no "
+                "grad_fn (was it computed under no_grad, or from tensors without "
+                "requires_grad=True?)")
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for scalar outputs; this "
+                    f"output has shape {t.shape}. Pass gradient= a tensor of that shape.")
+            g = t._backend.xp.ones_like(t.data)
+        elif isinstance(g, Tensor):
+            if g.shape != t.shape:
+                raise errors.ShapeError(f"backward: gradient has shape {g.shape} but the output "
+                                        f"has shape {t.shape}; they must match")
+            g = g if graph else g.data
+        else:
+            g = t._backend.asarray(g, dtype=t.dtype)
+        if graph and not isinstance(g, Tensor):
+            g = Tensor._make(g, t._backend, False, None, [0])
+        roots.append((t, g))
+    return roots
+
+
+def _as_tensor(g, backend):
+    return g if isinstance(g, Tensor) else Tensor._make(g, backend, False, None, [0])
+
+
+def _run_hooks(hooks, g, backend, graph):
+    for hook in hooks:
+        result = hook(_as_tensor(g, backend))
+        if result is not None:
+            g = result if graph else result.data
+    return g
+
+
+def _needed(roots, inputs):
+    """Nodes from which one of `inputs` can be reached (ag.grad runs only those)."""
+    targets = {id(_target(t)) for t in inputs}
+    found, stack, nodes = set(), [r._node for r, _ in roots if r._node is not None], []
+    while stack:
+        n = stack.pop()
+        if id(n) in found:
+            continue
+        found.add(id(n))
+        nodes.append(n)
+        stack.extend(e for e in n.edges if e is not None and e._is_node)
+    needed = set(targets)
+    for n in sorted(nodes, key=lambda n: n.seq):        # inputs before their consumers
+        if any(e is not None and id(e) in needed for e in n.edges):
+            needed.add(id(n))
+    return needed
+
+
+def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
+    """The engine. Returns {target: gradient} for `inputs` when given, else fills `.grad`."""
+    graph = bool(create_graph)
+    if retain_graph is None:
+        retain_graph = graph
+    roots = _root_gradients(tensors, grad_tensors, graph)
+    needed = _needed(roots, inputs) if inputs is not None else None
+    capture = {id(_target(t)) for t in inputs} if inputs is not None else None
+    captured = {}
+    table = {}
+    heap = []
+    for t, g in roots:
+        key = _target(t)
+        if key in table:
+            table[key] = table[key] + g
+        else:
+            table[key] = g
+            if key._is_node:
+                heapq.heappush(heap, (-key.seq, key))
+    # arrays handed to leaves must not alias each other (nor the caller's): an
+    # in-place change to one .grad (clip_grad_norm_) must not reach another
+    given = {id(g) for _, g in roots}
+    anomaly = anomaly_enabled.get()
+    tensor_xp = _tensor_namespace() if graph else None
+    token = grad_enabled.set(graph)
+    try:
+        while heap:
+            node = heapq.heappop(heap)[1]
+            g = table.pop(node)
+            backend = node.backend
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, backend, graph)
+            if capture is not None and id(node) in capture:
+                captured[id(node)] = g
+            if graph and not node.differentiable_twice:
+                raise RuntimeError(
+                    f"{node.name}: its backward is implemented once-differentiable (raw-array "
+                    "code), so create_graph=True cannot differentiate through it again")
+            xp = tensor_xp or backend.xp
+            grads = node.backward(xp, g, *node.unpack_saved(graph))
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if anomaly:
+                errors.check_backward_finite(node.name, grads, backend)
+            if not retain_graph and node.saved:
+                node.saved = FREED
+            for edge, gi, meta in zip(node.edges, grads, node.meta):
+                if edge is None or gi is None:
+                    continue
+                if needed is not None and id(edge) not in needed:
+                    continue
+                shape, dtype = meta
+                if gi.shape != shape:
+                    gi = xp.sum_to(gi, shape)
+                if gi.dtype is not dtype and gi.dtype != dtype:
+                    gi = xp.astype(gi, dtype)
+                previous = table.get(edge)
+                if previous is None:
+                    table[edge] = gi
+                    if edge._is_node:
+                        heapq.heappush(heap, (-edge.seq, edge))
+                else:
+                    table[edge] = previous + gi
+        # what is left in the table are leaves
+        for leaf, g in table.items():
+            if leaf._hooks:
+                g = _run_hooks(leaf._hooks, g, leaf._backend, graph)
+            if capture is not None:
+                if id(leaf) in capture:
+                    captured[id(leaf)] = g
+                continue
+            if not graph:
+                if g.base is not None or id(g) in given:
+                    g = g.copy()
+                given.add(id(g))
+            g = _as_tensor(g, leaf._backend)
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+    finally:
+        grad_enabled.reset(token)
+    return captured
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every leaf's `.grad` (or only `inputs`' when given)."""
+    if inputs is None:
+        run(tensors, grad_tensors, retain_graph, create_graph)
+        return
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    found = run(tensors, grad_tensors, retain_graph, create_graph, inputs)
+    for t in inputs:
+        g = found.get(id(_target(t)))
+        if g is not None:
+            g = _as_tensor(g, t._backend)
+            t.grad = g if t.grad is None else t.grad + g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """The gradients of `outputs` with respect to `inputs`, as a tuple; `.grad` is untouched."""
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    if grad_outputs is not None:
+        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    found = run(outputs, grad_outputs, retain_graph, create_graph, inputs)
+    result = []
+    for i, t in enumerate(inputs):
+        g = found.get(id(_target(t)))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) was not used in the graph of the outputs. "
+                "Pass allow_unused=True to get None for it.")
+        result.append(None if g is None else _as_tensor(g, t._backend))
+    return tuple(result)
+
+
+def _tensor_namespace():
+    from .ops import tensor_namespace
+    return tensor_namespace

@@ -1,0 +1,102 @@
+"""Exceptions that name the op, the shapes, dtypes and devices, and say what to do.
+
+Each class also derives from the builtin a NumPy user would catch (ValueError
+for shapes, TypeError for dtypes), and from RuntimeError as a PyTorch user would.
+"""
+
+
+class OpError(RuntimeError):
+    """An operation was given inputs it cannot work on."""
+
+
+class ShapeError(OpError, ValueError):
+    """Shapes that do not fit together (broadcasting, matmul, reshape, dims)."""
+
+
+class DtypeError(OpError, TypeError):
+    """A dtype the op cannot take (e.g. grad asked of an integer tensor)."""
+
+
+class DeviceError(OpError):
+    """Tensors on different devices met in one op."""
+
+
+class GraphFreedError(RuntimeError):
+    """Backward through a graph whose saved tensors were already freed."""
+
+
+class InplaceError(RuntimeError):
+    """A tensor the tape saved was changed in place before backward."""
+
+
+class AnomalyError(RuntimeError):
+    """detect_anomaly() found NaN/Inf produced by an op."""
+
+
+def describe(x):
+    """'Tensor(shape=(2, 3), dtype=float32)' or the Python value's type."""
+    shape = getattr(x, 'shape', None)
+    if shape is None:
+        return f'{type(x).__name__} {x!r}'
+    device = getattr(x, 'device', 'cpu')
+    where = '' if device == 'cpu' else f', device={device}'
+    return f'{tuple(shape)} {x.dtype}{where}'
+
+
+def _inputs(inputs):
+    return ', '.join(describe(x) for x in inputs)
+
+
+def op_failed(op, inputs, exc):
+    """Turn a NumPy error raised deep inside `op` into one that names the op."""
+    text = str(exc)
+    kind = ShapeError if isinstance(exc, (ValueError, IndexError)) else DtypeError
+    hint = ''
+    if 'broadcast' in text:
+        hint = ' Shapes broadcast when, from the last dimension back, each pair is equal or one is 1.'
+    elif 'axis' in text and 'out of bounds' in text:
+        hint = ' Dims of an n-dimensional tensor go from -n to n-1.'
+    return kind(f"{op.lower()}: {text} (inputs: {_inputs(inputs)}).{hint}")
+
+
+def shape_error(op, message, *inputs):
+    return ShapeError(f"{op}: {message} (inputs: {_inputs(inputs)})")
+
+
+def mixed_devices(op, inputs):
+    devices = sorted({x.device for x in inputs if hasattr(x, '_backend')})
+    return DeviceError(
+        f"{op.lower()}: expected all tensors on one device, found {' and '.join(devices)} "
+        f"(inputs: {_inputs(inputs)}). Move them with .to(device) first.")
+
+
+def modified_inplace(op, what, saved_version, now):
+    return InplaceError(
+        f"{op}: one of the tensors needed for its gradient ({what}) was modified by an "
+        f"in-place operation after it was saved (version {saved_version}, now {now}). "
+        "Use the out-of-place form (e.g. x = x + y instead of x.add_(y)), or clone() it first.")
+
+
+def check_forward_finite(op, inputs, out, backend):
+    xp = backend.xp
+    if out.dtype.kind not in 'fc' or xp.isfinite(out).all():
+        return
+    inputs_finite = all(
+        xp.isfinite(x.data).all() for x in inputs
+        if hasattr(x, '_backend') and x.data.dtype.kind in 'fc')
+    if inputs_finite:
+        raise AnomalyError(
+            f"detect_anomaly: {op} produced NaN/Inf in its forward output from finite "
+            f"inputs ({_inputs(inputs)}).")
+
+
+def check_backward_finite(op, grads, backend):
+    xp = backend.xp
+    for i, gr in enumerate(grads):
+        if gr is None:
+            continue
+        data = getattr(gr, 'data', gr)
+        if data.dtype.kind in 'fc' and not xp.isfinite(data).all():
+            raise AnomalyError(
+                f"detect_anomaly: {op}'s backward returned NaN/Inf in the gradient of input {i} "
+                f"(shape {tuple(data.shape)}).")

@@ -1,0 +1,163 @@
+"""Function: the base of every op, and the node the tape records.
+
+An op is one class with `forward` and `backward` side by side:
+
+    class Mul(Function):
+        def forward(self, xp, a, b):          # raw arrays in, raw array out
+            self.save_for_backward(a, b)
+            return a * b
+        def backward(self, xp, g, a, b):      # the saved values follow g
+            return g * b, g * a               # one gradient per input
+
+Both are written against `xp`, a namespace with NumPy's names. In forward it
+is the device's array namespace. In backward it is the same namespace
+normally, so backward runs on raw arrays at NumPy speed; under
+`create_graph=True` it is `ops.tensor_namespace`, whose functions are
+differentiable ops on Tensors, so the very same formula records the backward
+pass and derivatives of any order work.
+
+`Op.apply(*inputs)` runs forward and, when an input requires grad and grad
+mode is on, records the node: a global sequence number (the tape order),
+one edge per input (the input's node, or the leaf tensor itself, or None),
+the inputs' shapes and dtypes (the engine reduces broadcast gradients and
+casts, so no op has to), and the saved values with their version numbers.
+"""
+import itertools
+
+from . import errors
+from .grad_mode import anomaly_enabled, grad_enabled
+from .tensor import Tensor
+
+_sequence = itertools.count()
+FREED = ('freed',)          # what `saved` becomes once backward has released it
+
+
+class Function:
+    __slots__ = ('seq', 'edges', 'meta', 'saved', 'versions', 'out_vc', 'backend',
+                 'hooks', '__weakref__')
+    _is_node = True
+    is_view = False                 # output shares the first input's memory (and version counter)
+    differentiable_twice = True     # False for fused ops whose backward is raw-array code
+
+    # --- what ops write -----------------------------------------------------
+    def forward(self, xp, *arrays, **kwargs):
+        raise NotImplementedError
+
+    def backward(self, xp, g, *saved):
+        raise NotImplementedError
+
+    def save_for_backward(self, *values):
+        """Keep arrays for backward: inputs, the output, or anything computed."""
+        self.saved = values
+
+    def needs_grad(self, i):
+        """Whether input `i` gets a gradient (forward can skip saving what no one needs)."""
+        edges = self.edges
+        return edges is not None and edges[i] is not None
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    # --- recording ----------------------------------------------------------
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        node = object.__new__(cls)
+        backend = None
+        record = False
+        arrays = []
+        edges = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                if backend is not x._backend:
+                    if backend is not None:
+                        raise errors.mixed_devices(cls.__name__, inputs)
+                    backend = x._backend
+                arrays.append(x.data)
+                if x.requires_grad:
+                    record = True
+                    edges.append(x._node or x)
+                else:
+                    edges.append(None)
+            else:
+                arrays.append(x)
+                edges.append(None)
+        if backend is None:
+            raise TypeError(f"{cls.__name__}: expected at least one Tensor input, "
+                            f"got {[type(x).__name__ for x in inputs]}")
+        record = record and grad_enabled.get()
+        node.edges = tuple(edges) if record else None
+        node.saved = ()
+        try:
+            out = node.forward(backend.xp, *arrays, **kwargs)
+        except errors.OpError:
+            raise
+        except (ValueError, IndexError, TypeError) as e:
+            raise errors.op_failed(cls.__name__, inputs, e) from None
+        raw = out
+        if type(out) is not backend.array_type:     # NumPy scalars -> 0-d arrays
+            out = backend.asarray(out)
+        if anomaly_enabled.get():
+            errors.check_forward_finite(cls.__name__, inputs, out, backend)
+        vc = inputs[0]._vc if cls.is_view and isinstance(inputs[0], Tensor) else [0]
+        if not record:
+            return Tensor._make(out, backend, False, None, vc)
+        node.seq = next(_sequence)
+        node.backend = backend
+        node.hooks = None
+        node.meta = tuple((a.shape, a.dtype) if e is not None else None
+                          for a, e in zip(arrays, edges))
+        if node.saved:
+            node._resolve_saved(inputs, arrays, out, raw, vc)
+        return Tensor._make(out, backend, True, node, vc)
+
+    def _resolve_saved(self, inputs, arrays, out, raw_out, out_vc):
+        """Replace saved input arrays by their Tensors (with versions), mark the output."""
+        saved = list(self.saved)
+        versions = [None] * len(saved)
+        self.out_vc = None
+        for k, s in enumerate(saved):
+            if s is out or s is raw_out:
+                saved[k] = out
+                versions[k] = -1          # the output: rebuilt as a Tensor under create_graph
+                self.out_vc = (out_vc, out_vc[0])
+                continue
+            for x, a in zip(inputs, arrays):
+                if s is a and isinstance(x, Tensor):
+                    saved[k] = x
+                    versions[k] = x._vc[0]
+                    break
+        self.saved = tuple(saved)
+        self.versions = tuple(versions)
+
+    def unpack_saved(self, graph):
+        """The saved values for backward: raw arrays, or Tensors when `graph`."""
+        saved = self.saved
+        if saved is FREED:
+            raise errors.GraphFreedError(
+                f"{self.name}: trying to backward through the graph a second time; its saved "
+                "tensors were freed by the first backward. Pass retain_graph=True to the first "
+                "backward() (or ag.grad) if you need to backward through it again.")
+        if not saved:
+            return saved
+        values = []
+        for s, v in zip(saved, self.versions):
+            if v is None:                     # a computed constant, or a Python value
+                if graph and type(s) is self.backend.array_type:
+                    s = Tensor._make(s, self.backend, False, None, [0])
+            elif v == -1:                     # the output
+                vc, version = self.out_vc
+                if vc[0] != version:
+                    raise errors.modified_inplace(self.name, 'its output', version, vc[0])
+                if graph:
+                    s = Tensor._make(s, self.backend, True, self, vc)
+            else:                             # an input Tensor
+                if s._vc[0] != v:
+                    raise errors.modified_inplace(self.name, f'an input of shape {s.shape}', v, s._vc[0])
+                if not graph:
+                    s = s.data
+            values.append(s)
+        return values
+
+    def __repr__(self):
+        return f"<{self.name} #{getattr(self, 'seq', '?')}>"

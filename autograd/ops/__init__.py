@@ -1,0 +1,111 @@
+"""Every public op, in two tables: `FUNCTIONS` (ag.<name>) and `METHODS` (Tensor.<name>).
+
+These tables are the single list of the public surface: `autograd/__init__`
+exports FUNCTIONS, the Tensor class gets METHODS, and the gradient-check test
+requires a row for every entry, so an op cannot be exported untested.
+"""
+from ..function import Function
+from ..tensor import Tensor
+from . import elementwise as E
+from . import math_api as m
+from . import shape_api as s
+
+FUNCTIONS = {name: getattr(m, name) for name in (
+    'add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt',
+    'square', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'erf', 'relu', 'leaky_relu', 'elu',
+    'gelu', 'softplus', 'abs', 'sign', 'clamp', 'clip', 'maximum', 'minimum', 'where',
+    'reciprocal', 'clone',
+    'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isinf', 'isfinite', 'allclose', 'equal',
+    'sum', 'mean', 'var', 'std', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
+    'logsumexp', 'norm', 'softmax', 'log_softmax', 'matmul', 'einsum', 'outer', 'dot')}
+FUNCTIONS.update({name: getattr(s, name) for name in (
+    'reshape', 'flatten', 'permute', 'transpose', 'swapaxes', 'squeeze', 'unsqueeze',
+    'broadcast_to', 'repeat', 'tile', 'flip', 'roll', 'cat', 'concatenate', 'stack', 'split',
+    'chunk', 'pad', 'gather', 'index_select', 'masked_fill', 'scatter_add', 'take_along_dim')})
+
+_SAME_NAME = (
+    'add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt',
+    'square', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'erf', 'relu', 'abs', 'sign', 'clamp',
+    'clip', 'maximum', 'minimum', 'reciprocal', 'clone', 'leaky_relu', 'elu', 'gelu', 'softplus',
+    'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isinf', 'isfinite', 'allclose', 'equal',
+    'sum', 'mean', 'var', 'std', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
+    'logsumexp', 'norm', 'softmax', 'log_softmax', 'matmul', 'outer', 'dot',
+    'reshape', 'flatten', 'permute', 'transpose', 'swapaxes', 'squeeze', 'unsqueeze',
+    'broadcast_to', 'repeat', 'tile', 'flip', 'roll', 'split', 'chunk', 'gather',
+    'index_select', 'masked_fill', 'scatter_add', 'take_along_dim')
+METHODS = {name: FUNCTIONS[name] for name in _SAME_NAME}
+METHODS.update({
+    'view': s.view, 'view_as': s.view_as, 'reshape_as': s.reshape_as, 'expand': s.expand,
+    'expand_as': s.expand_as, 'where': lambda self, cond, other: m.where(cond, self, other),
+    'add_': s.add_, 'sub_': s.sub_, 'mul_': s.mul_, 'div_': s.div_, 'zero_': s.zero_,
+    'fill_': s.fill_, 'copy_': s.copy_, 'clamp_': s.clamp_,
+    'subtract': m.sub, 'multiply': m.mul, 'divide': m.div, 'true_divide': m.div,
+    'absolute': m.abs, 'negative': m.neg,
+})
+
+
+
+def _direct(op):
+    """Op.apply as a function, so that Python passes the tensor as `self`."""
+    apply = Function.apply.__func__
+    if op in (E.Neg,):
+        return lambda a: apply(op, a)
+    return lambda a, b: apply(op, a, b)
+
+
+# Operators call the op's apply directly (the hot path: no wrapper). Python
+# scalars, lists and NumPy arrays reach forward as constants.
+OPERATORS = {
+    '__add__': _direct(E.Add), '__radd__': lambda a, b: E.Add.apply(b, a),
+    '__sub__': _direct(E.Sub), '__rsub__': lambda a, b: E.Sub.apply(b, a),
+    '__mul__': _direct(E.Mul), '__rmul__': lambda a, b: E.Mul.apply(b, a),
+    '__truediv__': _direct(E.Div), '__rtruediv__': lambda a, b: E.Div.apply(b, a),
+    '__pow__': _direct(E.Pow), '__rpow__': lambda a, b: E.Pow.apply(b, a),
+    '__matmul__': m.matmul, '__rmatmul__': lambda a, b: m.matmul(b, a),
+    '__neg__': _direct(E.Neg), '__pos__': lambda a: a, '__abs__': m.abs,
+    '__eq__': m.eq, '__ne__': m.ne, '__lt__': m.lt, '__le__': m.le, '__gt__': m.gt,
+    '__ge__': m.ge, '__getitem__': s.getitem,
+}
+
+
+def _any(x, dim=None, keepdim=False):
+    out = x._backend.xp.any(x.data, axis=dim, keepdims=keepdim)
+    return Tensor._make(x._backend.asarray(out), x._backend, False, None, [0])
+
+
+def _all(x, dim=None, keepdim=False):
+    out = x._backend.xp.all(x.data, axis=dim, keepdims=keepdim)
+    return Tensor._make(x._backend.asarray(out), x._backend, False, None, [0])
+
+
+METHODS['any'], METHODS['all'] = _any, _all
+
+
+def _setitem(x, key, value):
+    """t[key] = value: in place, outside recording (masked_fill/where are the recorded forms)."""
+    if x.requires_grad and grad_enabled_now():
+        raise RuntimeError(
+            f"__setitem__: can't assign into a tensor that requires grad (shape {x.shape}) while "
+            "recording; use masked_fill/where/index ops, or assign inside `with ag.no_grad():`")
+    key = tuple(s._key_part(k, x) for k in key) if isinstance(key, tuple) else s._key_part(key, x)
+    x.data[key] = value.data if isinstance(value, Tensor) else value
+    x._vc[0] += 1
+
+
+def grad_enabled_now():
+    from ..grad_mode import grad_enabled
+    return grad_enabled.get()
+
+
+def _bind():
+    for name, fn in METHODS.items():
+        setattr(Tensor, name, fn)
+    for name, fn in OPERATORS.items():
+        setattr(Tensor, name, fn)
+    Tensor.__setitem__ = _setitem
+    Tensor.__iter__ = lambda self: (self[i] for i in range(len(self)))
+    Tensor.T = property(s.T)
+    Tensor.mT = property(s.mT)
+
+
+_bind()

@@ -1,0 +1,368 @@
+"""Elementwise ops: arithmetic and math functions.
+
+Binary ops take Tensors or Python scalars; a scalar takes the tensor's dtype
+(NumPy 2's weak scalars: float32 * 2.0 stays float32). Broadcast gradients are
+reduced by the engine, so backward returns them at the output's shape.
+"""
+import math
+
+from ..function import Function
+
+_SQRT1_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+# --- arithmetic --------------------------------------------------------------
+class Add(Function):
+    __slots__ = ()
+
+    def forward(self, xp, a, b):
+        return a + b
+
+    def backward(self, xp, g):
+        return g, g
+
+
+class Sub(Function):
+    __slots__ = ()
+
+    def forward(self, xp, a, b):
+        return a - b
+
+    def backward(self, xp, g):
+        return g, -g if self.needs_grad(1) else None
+
+
+class Mul(Function):
+    __slots__ = ()
+
+    def forward(self, xp, a, b):
+        # save only what a gradient needs: x.mul_(2) then never trips the version check
+        self.save_for_backward(b if self.needs_grad(0) else None,
+                               a if self.needs_grad(1) else None)
+        return a * b
+
+    def backward(self, xp, g, b, a):
+        return (g * b if b is not None else None), (g * a if a is not None else None)
+
+
+class Div(Function):
+    __slots__ = ()
+
+    def forward(self, xp, a, b):
+        out = a / b
+        if out.dtype.kind == 'f' and getattr(a, 'dtype', None) is not None \
+                and a.dtype.kind in 'iub' and getattr(b, 'dtype', a.dtype).kind in 'iub':
+            out = out.astype('float32')        # int / int -> float32, as PyTorch
+        self.save_for_backward(a if self.needs_grad(1) else None, b)
+        return out
+
+    def backward(self, xp, g, a, b):
+        ga = g / b
+        return ga, (-ga * a / b if a is not None else None)
+
+
+class Neg(Function):
+    __slots__ = ()
+
+    def forward(self, xp, a):
+        return -a
+
+    def backward(self, xp, g):
+        return -g
+
+
+class Pow(Function):
+    __slots__ = ()
+
+    def forward(self, xp, a, b):
+        y = a ** b
+        self.save_for_backward(a, b, y if self.needs_grad(1) else None)
+        return y
+
+    def backward(self, xp, g, a, b, y):
+        ga = g * b * a ** (b - 1) if self.needs_grad(0) else None
+        gb = g * y * xp.log(a) if y is not None else None
+        return ga, gb
+
+
+# --- unary math ----------------------------------------------------------------
+class Exp(Function):
+    __slots__ = ()
+
+    def forward(self, xp, x):
+        y = xp.exp(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, xp, g, y):
+        return g * y
+
+
+class Log(Function):
+    __slots__ = ()
+
+    def forward(self, xp, x):
+        self.save_for_backward(x)
+        return xp.log(x)
+
+    def backward(self, xp, g, x):
+        return g / x
+
+
+class Log1p(Function):
+    def forward(self, xp, x):
+        self.save_for_backward(x)
+        return xp.log1p(x)
+
+    def backward(self, xp, g, x):
+        return g / (x + 1)
+
+
+class Expm1(Function):
+    def forward(self, xp, x):
+        y = xp.expm1(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, xp, g, y):
+        return g * (y + 1)
+
+
+class Sqrt(Function):
+    def forward(self, xp, x):
+        y = xp.sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, xp, g, y):
+        return g * 0.5 / y
+
+
+class Square(Function):
+    def forward(self, xp, x):
+        self.save_for_backward(x)
+        return x * x
+
+    def backward(self, xp, g, x):
+        return g * 2 * x
+
+
+class Reciprocal(Function):
+    def forward(self, xp, x):
+        y = 1 / x
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, xp, g, y):
+        return -g * y * y
+
+
+class Sin(Function):
+    def forward(self, xp, x):
+        self.save_for_backward(x)
+        return xp.sin(x)
+
+    def backward(self, xp, g, x):
+        return g * xp.cos(x)
+
+
+class Cos(Function):
+    def forward(self, xp, x):
+        self.save_for_backward(x)
+        return xp.cos(x)
+
+    def backward(self, xp, g, x):
+        return -g * xp.sin(x)
+
+
+class Tan(Function):
+    def forward(self, xp, x):
+        y = xp.tan(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, xp, g, y):
+        return g * (1 + y * y)
+
+
+class Tanh(Function):
+    __slots__ = ()
+
+    def forward(self, xp, x):
+        y = xp.tanh(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, xp, g, y):
+        return g * (1 - y * y)
+
+
+class Sigmoid(Function):
+    __slots__ = ()
+
+    def forward(self, xp, x):
+        y = xp.tanh(x * 0.5)        # sigmoid(x) = (1 + tanh(x/2)) / 2: no overflow for any x
+        y += 1
+        y *= 0.5
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, xp, g, y):
+        return g * y * (1 - y)
+
+
+class Erf(Function):
+    def forward(self, xp, x):
+        self.save_for_backward(x)
+        return xp.erf(x)
+
+    def backward(self, xp, g, x):
+        return g * (2 / math.sqrt(math.pi)) * xp.exp(-x * x)
+
+
+# --- activations ---------------------------------------------------------------
+class Relu(Function):
+    __slots__ = ()
+
+    def forward(self, xp, x):
+        y = xp.maximum(x, 0)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, xp, g, y):
+        return xp.where(y > 0, g, 0)
+
+
+class LeakyRelu(Function):
+    def forward(self, xp, x, slope):
+        self.slope = slope
+        self.save_for_backward(x)
+        return xp.where(x > 0, x, x * slope)
+
+    def backward(self, xp, g, x):
+        return xp.where(x > 0, g, g * self.slope)
+
+
+class Elu(Function):
+    def forward(self, xp, x, alpha):
+        self.alpha = alpha
+        y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, xp, g, x, y):
+        return xp.where(x > 0, g, g * (y + self.alpha))
+
+
+class Gelu(Function):
+    def forward(self, xp, x, approximate):
+        self.approximate = approximate
+        self.save_for_backward(x)
+        if approximate == 'tanh':
+            return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + xp.erf(x * _SQRT1_2))
+
+    def backward(self, xp, g, x):
+        if self.approximate == 'tanh':
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            dt = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dt)
+        cdf = 0.5 * (1 + xp.erf(x * _SQRT1_2))
+        pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return g * (cdf + x * pdf)
+
+
+class Softplus(Function):
+    def forward(self, xp, x, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+        self.save_for_backward(x)
+        bx = x * beta
+        # log(1 + e^bx) / beta without overflow; linear above the threshold, as PyTorch
+        return xp.where(bx > threshold, x, xp.logaddexp(0, bx) / beta)
+
+    def backward(self, xp, g, x):
+        bx = x * self.beta
+        s = 0.5 * (1 + xp.tanh(0.5 * bx))             # sigmoid(bx)
+        return xp.where(bx > self.threshold, g, g * s)
+
+
+class Abs(Function):
+    def forward(self, xp, x):
+        self.save_for_backward(x)
+        return xp.abs(x)
+
+    def backward(self, xp, g, x):
+        return g * xp.sign(x)
+
+
+class Sign(Function):
+    def forward(self, xp, x):
+        return xp.sign(x)
+
+    def backward(self, xp, g):
+        return xp.zeros_like(g)
+
+
+class Clamp(Function):
+    def forward(self, xp, x, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("at least one of min and max must be given")
+        inside = True
+        if min is not None:
+            inside = x >= min
+        if max is not None:
+            inside = inside & (x <= max)
+        self.save_for_backward(inside)
+        return xp.clip(x, min, max)
+
+    def backward(self, xp, g, inside):
+        return xp.where(inside, g, 0)
+
+
+class Maximum(Function):
+    """Ties split the gradient evenly, as PyTorch."""
+    def forward(self, xp, a, b):
+        self.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    def backward(self, xp, g, a, b):
+        ga = xp.where(a > b, g, xp.where(a == b, g * 0.5, 0))
+        return ga, g - ga
+
+
+class Minimum(Function):
+    def forward(self, xp, a, b):
+        self.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    def backward(self, xp, g, a, b):
+        ga = xp.where(a < b, g, xp.where(a == b, g * 0.5, 0))
+        return ga, g - ga
+
+
+class Where(Function):
+    def forward(self, xp, cond, a, b):
+        self.save_for_backward(cond)
+        return xp.where(cond, a, b)
+
+    def backward(self, xp, g, cond):
+        return None, xp.where(cond, g, 0), xp.where(cond, 0, g)
+
+
+class Cast(Function):
+    """dtype conversion; the engine casts the gradient back to the input's dtype."""
+    def forward(self, xp, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, xp, g):
+        return g
+
+
+class Clone(Function):
+    def forward(self, xp, x):
+        return x.copy()
+
+    def backward(self, xp, g):
+        return g

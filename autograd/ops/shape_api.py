@@ -1,0 +1,328 @@
+"""The public shape, indexing and in-place functions (PyTorch's meanings).
+
+Where NumPy and PyTorch differ, PyTorch's meaning holds: `transpose(d0, d1)`
+swaps two dims, `split(2)` makes chunks of size 2, `repeat` tiles, and `pad`
+takes a flat tuple starting from the last dimension.
+"""
+from .. import errors
+from ..grad_mode import grad_enabled, no_grad
+from ..tensor import Tensor
+from . import indexing as I, movement as M
+from .math_api import clamp, tensor_of, where
+from .reduce import normalize_axes
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(x, *shape):
+    return M.Reshape.apply(x, shape=_shape_arg(shape))
+
+
+view = reshape
+
+
+def view_as(x, other):
+    return reshape(x, other.shape)
+
+
+reshape_as = view_as
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
+
+
+def permute(x, *dims):
+    return M.Permute.apply(x, dims=_shape_arg(dims))
+
+
+def transpose(x, dim0, dim1):
+    dims = list(range(x.ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return permute(x, dims)
+
+
+swapaxes = transpose
+
+
+def T(x):
+    return permute(x, tuple(range(x.ndim))[::-1])
+
+
+def mT(x):
+    if x.ndim < 2:
+        raise errors.shape_error('mT', 'needs a tensor of at least 2 dimensions', x)
+    return transpose(x, -2, -1)
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        dims = normalize_axes(dim, x.ndim, 'squeeze') if x.ndim else ()
+        shape = tuple(n for d, n in enumerate(x.shape) if not (d in dims and n == 1))
+    return reshape(x, shape)
+
+
+def unsqueeze(x, dim):
+    if not -x.ndim - 1 <= dim <= x.ndim:
+        raise errors.ShapeError(f"unsqueeze: dim {dim} is out of range for a tensor of "
+                                f"{x.ndim} dimensions (shape {x.shape}); it goes from "
+                                f"{-x.ndim - 1} to {x.ndim}")
+    dim = dim % (x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def expand(x, *sizes):
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    return M.Expand.apply(x, shape=shape)
+
+
+def broadcast_to(x, shape):
+    return M.Expand.apply(x, shape=tuple(shape))
+
+
+def expand_as(x, other):
+    return broadcast_to(x, other.shape)
+
+
+def repeat(x, *sizes):
+    return M.Repeat.apply(x, reps=_shape_arg(sizes))
+
+
+def tile(x, dims):
+    dims = tuple(dims)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def flip(x, dims):
+    return M.Flip.apply(x, dims=(dims,) if isinstance(dims, int) else tuple(dims))
+
+
+def roll(x, shifts, dims=None):
+    if isinstance(shifts, (list, tuple)):
+        shifts, dims = tuple(shifts), tuple(dims)
+    return M.Roll.apply(x, shifts=shifts, dims=dims)
+
+
+def cat(tensors, dim=0, *, axis=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError('cat: expected a non-empty list of tensors')
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    return M.Cat.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0, *, axis=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError('stack: expected a non-empty list of tensors')
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    return M.Stack.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """An int is the size of each chunk (the last may be smaller); a list gives the sizes."""
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise errors.ShapeError(f"split: sizes {sizes} add up to {sum(sizes)}, but "
+                                    f"dim {dim} of shape {x.shape} has {n}")
+    lead = (slice(None),) * (dim % x.ndim)
+    out, start = [], 0
+    for size in sizes:
+        out.append(x[lead + (slice(start, start + size),)])
+        start += size
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    n = x.shape[dim]
+    return split(x, -(-n // chunks) if n else 1, dim)
+
+
+def pad(x, pad, mode='constant', value=0):
+    """PyTorch's flat `pad`: (left, right) for the last dim, then the one before, ..."""
+    if mode != 'constant':
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise errors.ShapeError(f"pad: needs pairs for at most {x.ndim} dims, got {tuple(pad)} "
+                                f"for shape {x.shape}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return M.Pad.apply(x, widths=tuple(widths), value=value)
+
+
+# --- indexing --------------------------------------------------------------------
+def _key_part(k, x):
+    if isinstance(k, Tensor):
+        if k._backend is not x._backend:
+            raise errors.mixed_devices('index', (x, k))
+        return k.data
+    if isinstance(k, list):
+        return x._backend.asarray(k)
+    return k
+
+
+def getitem(x, key):
+    key = tuple(_key_part(k, x) for k in key) if isinstance(key, tuple) else (_key_part(key, x),)
+    basic = all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key)
+    return (I.BasicIndex if basic else I.Index).apply(x, key=key)
+
+
+def _along(index, dim, ndim, xp):
+    """The advanced-index tuple that picks index[i, j, ...] along `dim` (gather's)."""
+    key = []
+    for d in range(ndim):
+        if d == dim:
+            key.append(index)
+        else:
+            shape = [1] * ndim
+            shape[d] = index.shape[d]
+            key.append(xp.arange(index.shape[d]).reshape(shape))
+    return tuple(key)
+
+
+def _check_index(op, x, dim, index):
+    idx = index.data
+    n = x.shape[dim]
+    if idx.dtype.kind not in 'iu':
+        raise errors.DtypeError(f"{op}: index must be an integer tensor, got {idx.dtype}")
+    if idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
+        raise errors.ShapeError(f"{op}: index {int(idx.max()) if idx.max() >= n else int(idx.min())}"
+                                f" is out of range for dim {dim} of size {n} "
+                                f"(input {x.shape}, index {index.shape})")
+
+
+def gather(x, dim, index):
+    index = tensor_of(index, x)
+    dim = normalize_axes(dim, x.ndim, 'gather')[0]
+    if index.ndim != x.ndim:
+        raise errors.shape_error('gather', f'index needs {x.ndim} dims like the input', x, index)
+    _check_index('gather', x, dim, index)
+    return I.Index.apply(x, key=_along(index.data, dim, x.ndim, x._backend.xp))
+
+
+def take_along_dim(x, indices, dim=None):
+    indices = tensor_of(indices, x)
+    if dim is None:
+        return gather(x.reshape(-1), 0, indices.reshape(-1))
+    dim = normalize_axes(dim, x.ndim, 'take_along_dim')[0]
+    shape = tuple(n if d == dim else max(n, m) for d, (n, m) in enumerate(zip(indices.shape, x.shape)))
+    x_shape = tuple(m if d == dim else shape[d] for d, m in enumerate(x.shape))
+    return gather(x.expand(x_shape) if x_shape != x.shape else x, dim,
+                  indices.expand(shape) if shape != indices.shape else indices)
+
+
+def index_select(x, dim, index):
+    index = tensor_of(index, x)
+    dim = normalize_axes(dim, x.ndim, 'index_select')[0]
+    _check_index('index_select', x, dim, index)
+    return I.Index.apply(x, key=(slice(None),) * dim + (index.data,))
+
+
+def masked_fill(x, mask, value):
+    return where(mask, value, x)
+
+
+def scatter_add(x, dim, index, src):
+    index = tensor_of(index, x)
+    dim = normalize_axes(dim, x.ndim, 'scatter_add')[0]
+    _check_index('scatter_add', x, dim, index)
+    src = src[tuple(slice(0, n) for n in index.shape)] if src.shape != index.shape else src
+    key = _along(index.data, dim, x.ndim, x._backend.xp)
+    return x + I.IndexAdd.apply(src, shape=x.shape, key=key)
+
+
+# --- in place ------------------------------------------------------------------
+def _inplace(x, name, compute):
+    """Compute out of place, write into x's own buffer, bump its version.
+
+    On a non-leaf that requires grad the result's node becomes x's node, so the
+    tape stays right; anything that saved x's old value fails at backward.
+    """
+    if x.requires_grad and grad_enabled.get():
+        if x._node is None:
+            raise RuntimeError(
+                f"{name}: a leaf tensor that requires grad (shape {x.shape}) can't be changed "
+                "in place while recording; do it inside `with ag.no_grad():` (as optimizers "
+                "do), or use the out-of-place form.")
+        out = compute(x)
+    else:
+        with no_grad():
+            out = compute(x)
+    new = out.data
+    if new.shape != x.shape:
+        raise errors.ShapeError(f"{name}: the result has shape {new.shape}, which can't be "
+                                f"written into the in-place tensor of shape {x.shape}")
+    if new.dtype != x.dtype and x.dtype.kind in 'iub' and new.dtype.kind not in 'iub':
+        raise errors.DtypeError(f"{name}: the result is {new.dtype}, which can't be written "
+                                f"into the in-place tensor of dtype {x.dtype}")
+    try:
+        x.data[...] = new
+    except ValueError as e:
+        raise errors.OpError(f"{name}: can't write into this tensor ({e}); it is a read-only "
+                             "view (from expand/broadcast_to): clone() it first") from None
+    if out._node is not None:
+        x._node = out._node
+    x._vc[0] += 1
+    return x
+
+
+def add_(x, other, alpha=1):
+    return _inplace(x, 'add_', lambda t: t + (other if alpha == 1 else other * alpha))
+
+
+def sub_(x, other, alpha=1):
+    return _inplace(x, 'sub_', lambda t: t - (other if alpha == 1 else other * alpha))
+
+
+def mul_(x, other):
+    return _inplace(x, 'mul_', lambda t: t * other)
+
+
+def div_(x, other):
+    return _inplace(x, 'div_', lambda t: t / other)
+
+
+def clamp_(x, min=None, max=None):
+    return _inplace(x, 'clamp_', lambda t: clamp(t, min, max))
+
+
+def fill_(x, value):
+    def filled(t):       # a constant; on the tape, the old value's gradient is zero
+        const = Tensor._make(t._backend.xp.full(t.shape, value, dtype=t.dtype), t._backend,
+                             False, None, [0])
+        if not (t.requires_grad and grad_enabled.get()):
+            return const
+        everywhere = Tensor._make(t._backend.xp.ones(t.shape, dtype=bool), t._backend,
+                                  False, None, [0])
+        return where(everywhere, const, t)
+    return _inplace(x, 'fill_', filled)
+
+
+def zero_(x):
+    return fill_(x, 0)
+
+
+def copy_(x, src):
+    src = tensor_of(src, x)
+    return _inplace(x, 'copy_', lambda t: broadcast_to(src, t.shape).type(t.dtype))
+

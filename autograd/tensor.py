@@ -1,0 +1,329 @@
+"""Tensor: an array, the node that produced it, and its gradient.
+
+The operations (`+`, `exp`, `sum`, indexing, ...) are bound onto the class in
+one table in `ops/__init__.py`, so this file holds only what a tensor *is*.
+"""
+import weakref
+
+from . import backends, errors
+from .grad_mode import grad_enabled
+
+_FLOAT_KINDS = 'fc'
+
+
+def _is_cupy(obj):
+    return type(obj).__module__.startswith('cupy')
+
+
+def as_array(data, dtype=None, device=None):
+    """Data of any kind -> (array, backend), with PyTorch's dtype defaults.
+
+    Python floats become float32 and ints int64; an existing array keeps its
+    dtype unless `dtype` says otherwise.
+    """
+    if isinstance(data, Tensor):
+        backend = data._backend if device is None else backends.get(device)
+        array = data.data
+        if backend is not data._backend:
+            array = backend.from_numpy(data._backend.to_numpy(array))
+        return (array if dtype is None else array.astype(dtype)), backend
+    if device is None and _is_cupy(data):
+        backend = backends.get(f'cuda:{data.device.id}')
+    else:
+        backend = backends.get(device)
+    if dtype is None and not hasattr(data, 'dtype'):
+        probe = backends.get('cpu').asarray(data)
+        if probe.dtype.kind == 'f':
+            dtype = 'float32'           # Python floats -> float32, as PyTorch
+        elif probe.dtype.kind == 'c':
+            dtype = 'complex64'
+        data = probe
+    if _is_cupy(data) and not backend.is_gpu:
+        data = data.get()
+    return backend.asarray(data, dtype=dtype), backend
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it."""
+    __slots__ = ('data', 'grad', 'requires_grad', '_node', '_backend', '_vc', '_hooks',
+                 '__weakref__')
+    _is_node = False
+    __array_ufunc__ = None           # NumPy defers to our reflected operators
+    __hash__ = object.__hash__       # __eq__ is elementwise; identity hashing for dicts
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        self.data, self._backend = as_array(data, dtype, device)
+        self.grad = None
+        self._node = None
+        self._vc = [0]
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, backend, requires_grad, node, vc):
+        """The fast constructor ops use: no conversion, no checks."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._node = node
+        t._backend = backend
+        t._vc = vc
+        t._hooks = None
+        return t
+
+    # --- what it is ---------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return self._backend.name
+
+    @property
+    def is_cuda(self):
+        return self._backend.is_gpu
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    def _bump_version(self):
+        self._vc[0] += 1
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def element_size(self):
+        return self.data.itemsize
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError('len() of a 0-d tensor')
+        return self.data.shape[0]
+
+    # --- conversion ---------------------------------------------------------
+    def numpy(self):
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy(): can't call numpy() on a tensor that requires grad. "
+                "Use tensor.detach().numpy() instead.")
+        return self._backend.to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        if self._backend.is_gpu:
+            raise TypeError(f"can't convert a tensor on {self.device} to a NumPy array "
+                            "implicitly: call .cpu() (or .numpy()) first")
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted to a Python "
+                             f"scalar; this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self._backend.to_numpy(self.data).tolist()
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is "
+                               "ambiguous: use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in 'iub' or self.data.size != 1:
+            raise TypeError('only integer tensors of a single element can be used as an index')
+        return int(self.data)
+
+    def detach(self):
+        """The same data (shared memory), cut from the graph."""
+        return Tensor._make(self.data, self._backend, False, None, self._vc)
+
+    def detach_(self):
+        self._node = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
+            raise errors.DtypeError(
+                f"requires_grad: only floating point tensors can require gradients; this one "
+                f"is {self.data.dtype} with shape {self.shape}. Convert it first with .float() "
+                "or .double().")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
+                               "grad; use .detach() for a non-leaf")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    # --- gradients ----------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .engine import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph,
+                 create_graph, inputs)
+
+    def register_hook(self, hook):
+        """`hook(grad)` runs when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self._node is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self._node.hooks is None:
+                self._node.hooks = []
+            hooks = self._node.hooks
+        # user hooks run before retain_grad's, so .grad sees what they returned
+        position = next((i for i, h in enumerate(hooks) if isinstance(h, _RetainGrad)), len(hooks))
+        hooks.insert(position, hook)
+        return _HookHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't "
+                               "require gradient")
+        if self._node is None:
+            return                      # leaves keep their grad anyway
+        if self._node.hooks is None:
+            self._node.hooks = []
+        if not any(isinstance(h, _RetainGrad) for h in self._node.hooks):
+            self._node.hooks.append(_RetainGrad(self))
+
+    @property
+    def retains_grad(self):
+        node = self._node
+        return node is not None and bool(node.hooks) and any(
+            isinstance(h, _RetainGrad) for h in node.hooks)
+
+    # --- devices and dtypes ---------------------------------------------------
+    def to(self, *args, dtype=None, device=None, copy=False):
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) or hasattr(a, 'is_gpu'):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None and backends.get(device) is not self._backend:
+            from .ops.movement import ToDevice
+            out = ToDevice.apply(out, backend=backends.get(device))
+        if dtype is not None:
+            out = out.type(dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to('cpu')
+
+    def cuda(self, device=None):
+        return self.to('cuda' if device is None else f'cuda:{device}' if isinstance(device, int) else device)
+
+    def float(self):
+        return self.type('float32')
+
+    def double(self):
+        return self.type('float64')
+
+    def half(self):
+        return self.type('float16')
+
+    def long(self):
+        return self.type('int64')
+
+    def int(self):
+        return self.type('int32')
+
+    def bool(self):
+        return self.type('bool')
+
+    def type(self, dtype):
+        from .ops.elementwise import Cast
+        dtype = self._backend.xp.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        return Cast.apply(self, dtype=dtype)
+
+    # --- display --------------------------------------------------------------
+    def __repr__(self):
+        import numpy as np              # display only: the data may live on a GPU
+        body = np.array2string(self._backend.to_numpy(self.data), separator=', ',
+                               prefix='tensor(', precision=4)
+        extras = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f'dtype={self.data.dtype}')
+        if self._backend.name != 'cpu':
+            extras.append(f"device='{self._backend.name}'")
+        if self._node is not None:
+            extras.append(f'grad_fn=<{self._node.name}Backward>')
+        elif self.requires_grad:
+            extras.append('requires_grad=True')
+        return 'tensor(' + ', '.join([body] + extras) + ')'
+
+
+class _RetainGrad:
+    """The hook retain_grad() adds: store the gradient on the tensor (held weakly)."""
+    __slots__ = ('ref',)
+
+    def __init__(self, tensor):
+        self.ref = weakref.ref(tensor)
+
+    def __call__(self, grad):
+        t = self.ref()
+        if t is not None:
+            t.grad = grad if t.grad is None else t.grad + grad
+        return None
+
+
+class _HookHandle:
+    __slots__ = ('hooks', 'hook')
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+__all__ = ['Tensor', 'is_tensor', 'as_array', 'grad_enabled']

@@ -1,0 +1,105 @@
+"""Shared helpers for the benchmark suites: timing, machine info, tables, JSON."""
+
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+
+def try_import_torch():
+    """Return the torch module, or None when it is not installed (or broken)."""
+    try:
+        import torch  # noqa: F401
+    except Exception:  # ImportError, or a broken install (OSError, ...)
+        return None
+    return torch
+
+
+def time_loop(fn, iters, repeat, warmup=1):
+    """Time ``fn()`` called ``iters`` times in a row, ``repeat`` times.
+
+    Returns seconds per call: ``{"median": ..., "min": ..., "samples": [...]}``
+    where each sample is one repeat's mean. ``warmup`` whole repeats run first
+    and are discarded.
+    """
+    samples = []
+    for r in range(warmup + repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        dt = (time.perf_counter() - t0) / iters
+        if r >= warmup:
+            samples.append(dt)
+    return summarize(samples)
+
+
+def summarize(samples):
+    return {
+        "median": statistics.median(samples),
+        "min": min(samples),
+        "samples": list(samples),
+    }
+
+
+def machine_info():
+    info = {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "cpu_count": os.cpu_count(),
+    }
+    try:
+        info["cpus_usable"] = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        pass
+    try:
+        import numpy
+
+        info["numpy"] = numpy.__version__
+    except Exception:
+        pass
+    torch = try_import_torch()
+    if torch is not None:
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    return info
+
+
+def fmt_num(v, digits=2):
+    if v is None:
+        return "-"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.{digits}f}"
+
+
+def print_table(headers, rows, file=None):
+    """Print a plain-text table; cells are strings (use fmt_num)."""
+    file = file or sys.stdout
+    cols = list(zip(*([headers] + rows))) if rows else [[h] for h in headers]
+    widths = [max(len(str(c)) for c in col) for col in cols]
+    line = "  ".join(str(h).ljust(w) if i == 0 else str(h).rjust(w)
+                     for i, (h, w) in enumerate(zip(headers, widths)))
+    print(line, file=file)
+    print("  ".join("-" * w for w in widths), file=file)
+    for row in rows:
+        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))), file=file)
+
+
+def write_json(obj, path):
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=2, sort_keys=False)
+        f.write("\n")
+    os.replace(tmp, path)

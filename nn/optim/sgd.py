@@ -1,0 +1,53 @@
+"""SGD with momentum, dampening, Nesterov, weight decay and maximize (PyTorch's algorithm)."""
+import autograd as ag
+
+from .. import _compat
+from .optimizer import Optimizer, _check_lr, _grad_array
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, exactly as ``torch.optim.SGD``::
+
+        g = grad (+ weight_decay * p);  (maximize: g = -grad ...)
+        momentum: b = g on the first step, else b = momentum * b + (1 - dampening) * g
+                  g = g + momentum * b (nesterov) or g = b
+        p = p - lr * g
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+                 *, maximize=False):
+        _check_lr(lr)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        loss = self._closure_loss(closure)
+        with ag.no_grad():
+            for group in self.param_groups:
+                lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+                wd, nesterov = group["weight_decay"], group["nesterov"]
+                for p in self._params_with_grad(group):
+                    g = _grad_array(p, group)
+                    if wd != 0:
+                        g = g + wd * p.data
+                    if momentum != 0:
+                        state = self.state[p]
+                        buf = state.get("momentum_buffer")
+                        if buf is None:
+                            buf = state["momentum_buffer"] = g.copy()
+                        else:
+                            buf *= momentum
+                            buf += (1 - dampening) * g
+                        g = g + momentum * buf if nesterov else buf
+                    p.data -= lr * g
+                    _compat.bump_version(p)
+        return loss

@@ -1,0 +1,48 @@
+"""nn.Parameter: a leaf Tensor that a Module registers as a parameter."""
+import numpy as np
+
+import autograd as ag
+
+__all__ = ["Parameter"]
+
+
+class Parameter(ag.Tensor):
+    """A Tensor that is a module parameter: a leaf that requires grad by default.
+
+    ``Parameter(data)`` shares ``data``'s array when ``data`` is a Tensor or an
+    ndarray (as ``torch.nn.Parameter`` shares storage); lists and numbers are
+    converted with ``ag.tensor`` rules (Python floats -> float32).
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            arr = np.empty((0,), dtype=np.float32)
+        elif isinstance(data, ag.Tensor):
+            arr = data.detach()  # shares the array and keeps the device
+        elif isinstance(data, np.ndarray):
+            arr = data
+        else:
+            arr = ag.tensor(data).data
+        super().__init__(arr, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_parameter, (self.data, self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        new = type(self)(self.data.copy(), requires_grad=self.requires_grad)
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = ag.tensor(self.grad.data.copy()) if isinstance(self.grad.data, np.ndarray) \
+                else self.grad.detach().clone()
+        return new
+
+
+def _rebuild_parameter(data, requires_grad):
+    return Parameter(data, requires_grad=requires_grad)
