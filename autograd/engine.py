@@ -106,9 +106,10 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
     anomaly = anomaly_enabled.get()
     tensor_xp = _tensor_namespace() if graph else None
     token = grad_enabled.set(graph)
+    pop, push = heapq.heappop, heapq.heappush
     try:
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = pop(heap)[1]
             g = table.pop(node)
             backend = node.backend
             if node.hooks:
@@ -120,7 +121,8 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
                     f"{node.name}: its backward is implemented once-differentiable (raw-array "
                     "code), so create_graph=True cannot differentiate through it again")
             xp = tensor_xp or backend.xp
-            grads = node.backward(xp, g, *node.unpack_saved(graph))
+            grads = node.backward(xp, g, *node.unpack_saved(graph)) if node.saved \
+                else node.backward(xp, g)
             if type(grads) is not tuple:
                 grads = (grads,)
             if anomaly:
@@ -141,7 +143,7 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
                 if previous is None:
                     table[edge] = gi
                     if edge._is_node:
-                        heapq.heappush(heap, (-edge.seq, edge))
+                        push(heap, (-edge.seq, edge))
                 else:
                     table[edge] = previous + gi
         # what is left in the table are leaves

@@ -54,7 +54,7 @@ def op_failed(op, inputs, exc):
     hint = ''
     if 'broadcast' in text:
         hint = ' Shapes broadcast when, from the last dimension back, each pair is equal or one is 1.'
-    elif 'axis' in text and 'out of bounds' in text:
+    elif 'out of bounds for array of dimension' in text:
         hint = ' Dims of an n-dimensional tensor go from -n to n-1.'
     return kind(f"{op.lower()}: {text} (inputs: {_inputs(inputs)}).{hint}")
 

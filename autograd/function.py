@@ -62,31 +62,38 @@ class Function:
     # --- recording ----------------------------------------------------------
     @classmethod
     def apply(cls, *inputs, **kwargs):
+        # the hot path of the whole engine: one loop, no generators, no helpers
         node = object.__new__(cls)
         backend = None
         record = False
         arrays = []
         edges = []
+        meta = []
         for x in inputs:
             if isinstance(x, Tensor):
                 if backend is not x._backend:
                     if backend is not None:
                         raise errors.mixed_devices(cls.__name__, inputs)
                     backend = x._backend
-                arrays.append(x.data)
+                data = x.data
+                arrays.append(data)
                 if x.requires_grad:
                     record = True
                     edges.append(x._node or x)
-                else:
-                    edges.append(None)
+                    meta.append((data.shape, data.dtype))
+                    continue
             else:
                 arrays.append(x)
-                edges.append(None)
+            edges.append(None)
+            meta.append(None)
         if backend is None:
             raise TypeError(f"{cls.__name__}: expected at least one Tensor input, "
                             f"got {[type(x).__name__ for x in inputs]}")
-        record = record and grad_enabled.get()
-        node.edges = tuple(edges) if record else None
+        if record and grad_enabled.get():
+            node.edges = edges
+        else:
+            node.edges = None
+            record = False
         node.saved = ()
         try:
             out = node.forward(backend.xp, *arrays, **kwargs)
@@ -99,14 +106,13 @@ class Function:
             out = backend.asarray(out)
         if anomaly_enabled.get():
             errors.check_forward_finite(cls.__name__, inputs, out, backend)
-        vc = inputs[0]._vc if cls.is_view and isinstance(inputs[0], Tensor) else [0]
+        vc = inputs[0]._vc if cls.is_view else [0]
         if not record:
             return Tensor._make(out, backend, False, None, vc)
         node.seq = next(_sequence)
         node.backend = backend
         node.hooks = None
-        node.meta = tuple((a.shape, a.dtype) if e is not None else None
-                          for a, e in zip(arrays, edges))
+        node.meta = meta
         if node.saved:
             node._resolve_saved(inputs, arrays, out, raw, vc)
         return Tensor._make(out, backend, True, node, vc)
@@ -117,18 +123,24 @@ class Function:
         versions = [None] * len(saved)
         self.out_vc = None
         for k, s in enumerate(saved):
+            if s is None:
+                continue
             if s is out or s is raw_out:
                 saved[k] = out
                 versions[k] = -1          # the output: rebuilt as a Tensor under create_graph
                 self.out_vc = (out_vc, out_vc[0])
                 continue
-            for x, a in zip(inputs, arrays):
-                if s is a and isinstance(x, Tensor):
-                    saved[k] = x
-                    versions[k] = x._vc[0]
+            i = 0
+            for a in arrays:
+                if s is a:
+                    x = inputs[i]
+                    if isinstance(x, Tensor):
+                        saved[k] = x
+                        versions[k] = x._vc[0]
                     break
-        self.saved = tuple(saved)
-        self.versions = tuple(versions)
+                i += 1
+        self.saved = saved
+        self.versions = versions
 
     def unpack_saved(self, graph):
         """The saved values for backward: raw arrays, or Tensors when `graph`."""

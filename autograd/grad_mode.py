@@ -38,12 +38,24 @@ class _FlagContext:
         return type(self)()
 
 
-class no_grad(_FlagContext):
+class _BareDecorator(_FlagContext):
+    """Also usable without the call: `@no_grad` as well as `@no_grad()` (as PyTorch 2)."""
+
+    def __new__(cls, func=None):
+        if func is not None:
+            return object.__new__(cls)(func)
+        return object.__new__(cls)
+
+    def __init__(self, func=None):
+        pass
+
+
+class no_grad(_BareDecorator):
     """Operations inside record nothing: results have requires_grad=False."""
     value = False
 
 
-class enable_grad(_FlagContext):
+class enable_grad(_BareDecorator):
     """Re-enables recording inside a no_grad block."""
     value = True
 

@@ -35,7 +35,8 @@ def _numerical_vjp(fn, inputs, diff, vs, eps):
     grads = []
     for i in diff:
         x = inputs[i]
-        x.data = np.ascontiguousarray(x.data)
+        if not x.data.flags.c_contiguous:
+            x.data = x.data.copy()
         flat = x.data.reshape(-1)            # a view: perturb in place, restore after
         g = np.zeros(flat.size)
         for k in range(flat.size):
@@ -55,7 +56,7 @@ def _analytic_vjp(fn, inputs, diff, vs):
     if not pairs:                 # no output depends on the inputs: the gradient is zero
         return [np.zeros(inputs[i].shape) for i in diff]
     grads = engine.grad([o for o, _ in pairs], [inputs[i] for i in diff],
-                        [Tensor(v.astype(o.dtype), device=o.device) for o, v in pairs],
+                        [Tensor(np.asarray(v, dtype=o.dtype), device=o.device) for o, v in pairs],
                         allow_unused=True)
     return [np.zeros(inputs[i].shape) if g is None else g.data.astype(np.float64)
             for g, i in zip(grads, diff)]
@@ -112,7 +113,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     outs = [o for o in _float_outputs(_as_tuple(fn(*inputs))) if o.requires_grad]
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
-        grad_outputs = [Tensor(rng.standard_normal(o.shape), device=o.device, requires_grad=True)
+        grad_outputs = [Tensor(np.asarray(rng.standard_normal(o.shape)), device=o.device, requires_grad=True)
                         for o in outs]
     grad_outputs = list(_as_tuple(grad_outputs))
     n_in = len(inputs)

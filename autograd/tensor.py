@@ -280,6 +280,20 @@ class Tensor:
             return self
         return Cast.apply(self, dtype=dtype)
 
+    # --- copying and pickling: leaves only, as PyTorch ----------------------------
+    def __deepcopy__(self, memo):
+        if self._node is not None:
+            raise RuntimeError("deepcopy: only leaf tensors (created by the user, not by an op) "
+                               "support deepcopy; use .detach().clone() for a non-leaf")
+        new = Tensor._make(self.data.copy(), self._backend, self.requires_grad, None, [0])
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = new
+        return new
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._backend.to_numpy(self.data), self.device, self.requires_grad))
+
     # --- display --------------------------------------------------------------
     def __repr__(self):
         import numpy as np              # display only: the data may live on a GPU
@@ -320,6 +334,10 @@ class _HookHandle:
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+
+
+def _rebuild(array, device, requires_grad):
+    return Tensor(array, device=device, requires_grad=requires_grad)
 
 
 def is_tensor(obj):

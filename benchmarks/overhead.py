@@ -12,6 +12,10 @@ fanin   a leaf x of shape (16,) feeds n branches ``y_i = x * c_i`` summed with
         Forward and backward are timed separately for each n; a backward that
         scales linearly gives t(10000) / t(1000) close to 10.
 
+The columns are timed round-robin, repeat by repeat, so load on the machine
+hits them alike; the table shows the best repeat (the JSON has the medians
+too). Garbage collection stays on, but everything alive before a timed loop
+is frozen out of it (gc.freeze), so importing torch does not slow our column.
 Tensors are this small on purpose: the arithmetic is nearly free, so the times
 are the Python bookkeeping per op (recording the tape, replaying it).
 """
@@ -21,7 +25,7 @@ import traceback
 
 import numpy as np
 
-from ._common import (fmt_num, machine_info, print_table, summarize, time_loop,
+from ._common import (fmt_num, machine_info, print_table, settle_gc, summarize,
                       try_import_torch)
 
 NAME = "overhead"
@@ -106,34 +110,9 @@ def numpy_chain_forward(x0, c1, c2, n_ops):
     return x
 
 
-def bench_chain(args, torch):
-    n_ops, iters, repeat = args.ops, args.iters, args.repeat
-    x0, c1, c2 = _chain_inputs(args.seed)
-    per_op = 1e6 / n_ops  # seconds per iteration -> microseconds per op
-    out = {"shape": list(SHAPE), "dtype": "float32", "ops": n_ops,
-           "iters": iters, "repeat": repeat, "unit": "us/op"}
-
-    # --- NumPy alone
-    ref_grad = numpy_chain_step(x0, c1, c2, n_ops)
-    t = time_loop(lambda: numpy_chain_step(x0, c1, c2, n_ops), iters, repeat)
-    tf = time_loop(lambda: numpy_chain_forward(x0, c1, c2, n_ops), iters, repeat)
-    out["numpy"] = {"fwd_bwd": t["median"] * per_op, "fwd": tf["median"] * per_op,
-                    "fwd_bwd_min": t["min"] * per_op}
-
-    # --- ours
-    out["ours"] = _guarded(_bench_chain_ours, x0, c1, c2, n_ops, iters, repeat,
-                           per_op, ref_grad)
-
-    # --- PyTorch
-    if torch is not None:
-        out["torch"] = _guarded(_bench_chain_torch, torch, x0, c1, c2, n_ops, iters,
-                                repeat, per_op, ref_grad)
-    return out
-
-
 def _guarded(fn, *a):
-    """Run one side of a comparison; an exception becomes {"error": ...} so the
-    other columns still print (``run`` then exits non-zero)."""
+    """Set up one side of a comparison; an exception becomes {"error": ...} so
+    the other columns still print (``run`` then exits non-zero)."""
     try:
         return fn(*a)
     except Exception as e:
@@ -141,128 +120,189 @@ def _guarded(fn, *a):
         return {"error": f"{type(e).__name__}: {e}"}
 
 
-def _bench_chain_ours(x0, c1, c2, n_ops, iters, repeat, per_op, ref_grad):
+def _interleaved(sides, repeat, measure):
+    """Time every side's tasks round-robin, ``1 + repeat`` rounds (the first is a
+    warm-up), so a burst of load on the machine hits every column alike.
+
+    ``sides``: {side: {"tasks": {key: fn}, ...}}; ``measure(fn)`` -> dict of
+    seconds. Returns {side: {key: {name: [samples]}}}; a side that raises is
+    marked with "error" and dropped from later rounds.
+    """
+    samples = {s: {} for s in sides}
+    for r in range(1 + repeat):
+        for side, spec in sides.items():
+            if "error" in spec:
+                continue
+            for key, fn in spec["tasks"].items():
+                settle_gc()
+                try:
+                    m = measure(fn)
+                except Exception as e:
+                    traceback.print_exc()
+                    spec["error"] = f"{type(e).__name__}: {e}"
+                    break
+                if r:
+                    for name, v in m.items():
+                        samples[side].setdefault(key, {}).setdefault(name, []).append(v)
+    return samples
+
+
+def _loop_measure(iters):
+    def measure(fn):
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        return {"t": (time.perf_counter() - t0) / iters}
+    return measure
+
+
+def _chain_ours(x0, c1, c2, n_ops):
     import autograd as ag
 
     x = ag.tensor(x0.copy(), requires_grad=True)
     t1, t2 = ag.tensor(c1), ag.tensor(c2)
 
-    def step():
+    def fwd_bwd():
         x.grad = None
         _chain_forward(x, t1, t2, n_ops).sum().backward()
 
-    def fwd():
-        _chain_forward(x, t1, t2, n_ops)
-
-    def fwd_nograd():
+    def fwd_no_grad():
         with ag.no_grad():
             _chain_forward(x, t1, t2, n_ops)
 
-    step()
-    got = np.asarray(x.grad.detach().numpy() if hasattr(x.grad, "detach") else x.grad)
-    res = {"max_abs_grad_diff_vs_numpy": float(np.max(np.abs(got - ref_grad))),
-           "grad_dtype": str(got.dtype)}
-    t = time_loop(step, iters, repeat)
-    tf = time_loop(fwd, iters, repeat)
-    tn = time_loop(fwd_nograd, iters, repeat)
-    res.update({"fwd_bwd": t["median"] * per_op, "fwd": tf["median"] * per_op,
-                "fwd_no_grad": tn["median"] * per_op, "fwd_bwd_min": t["min"] * per_op})
-    return res
+    fwd_bwd()
+    return {"tasks": {"fwd_bwd": fwd_bwd,
+                      "fwd": lambda: _chain_forward(x, t1, t2, n_ops),
+                      "fwd_no_grad": fwd_no_grad},
+            "grad": x.grad.detach().numpy()}
 
 
-def _bench_chain_torch(torch, x0, c1, c2, n_ops, iters, repeat, per_op, ref_grad):
+def _chain_torch(torch, x0, c1, c2, n_ops):
     x = torch.from_numpy(x0.copy()).requires_grad_(True)
     t1, t2 = torch.from_numpy(c1), torch.from_numpy(c2)
 
-    def step():
+    def fwd_bwd():
         x.grad = None
         _chain_forward(x, t1, t2, n_ops).sum().backward()
 
-    def fwd():
-        _chain_forward(x, t1, t2, n_ops)
-
-    def fwd_nograd():
+    def fwd_no_grad():
         with torch.no_grad():
             _chain_forward(x, t1, t2, n_ops)
 
-    step()
-    got = x.grad.numpy()
-    res = {"max_abs_grad_diff_vs_numpy": float(np.max(np.abs(got - ref_grad))),
-           "threads": torch.get_num_threads()}
-    t = time_loop(step, iters, repeat)
-    tf = time_loop(fwd, iters, repeat)
-    tn = time_loop(fwd_nograd, iters, repeat)
-    res.update({"fwd_bwd": t["median"] * per_op, "fwd": tf["median"] * per_op,
-                "fwd_no_grad": tn["median"] * per_op, "fwd_bwd_min": t["min"] * per_op})
-    return res
+    fwd_bwd()
+    return {"tasks": {"fwd_bwd": fwd_bwd,
+                      "fwd": lambda: _chain_forward(x, t1, t2, n_ops),
+                      "fwd_no_grad": fwd_no_grad},
+            "grad": x.grad.numpy(), "threads": torch.get_num_threads()}
+
+
+def bench_chain(args, torch):
+    n_ops, iters, repeat = args.ops, args.iters, args.repeat
+    x0, c1, c2 = _chain_inputs(args.seed)
+    ref_grad = numpy_chain_step(x0, c1, c2, n_ops)
+    sides = {
+        "ours": _guarded(_chain_ours, x0, c1, c2, n_ops),
+        "numpy": {"tasks": {"fwd_bwd": lambda: numpy_chain_step(x0, c1, c2, n_ops),
+                            "fwd": lambda: numpy_chain_forward(x0, c1, c2, n_ops)}},
+    }
+    if torch is not None:
+        sides["torch"] = _guarded(_chain_torch, torch, x0, c1, c2, n_ops)
+    samples = _interleaved(sides, repeat, _loop_measure(iters))
+
+    out = {"shape": list(SHAPE), "dtype": "float32", "ops": n_ops, "iters": iters,
+           "repeat": repeat, "unit": "us/op",
+           "stat": "min over repeats (median in *_median)"}
+    to_us = 1e6 / n_ops  # seconds per iteration -> microseconds per op
+    for side, spec in sides.items():
+        res = {}
+        if "grad" in spec:
+            res["max_abs_grad_diff_vs_numpy"] = float(np.max(np.abs(spec["grad"] - ref_grad)))
+        if "threads" in spec:
+            res["threads"] = spec["threads"]
+        for key, m in samples[side].items():
+            st = summarize(m["t"])
+            res[key] = st["min"] * to_us
+            res[key + "_median"] = st["median"] * to_us
+        if "error" in spec:
+            res["error"] = spec["error"]
+        out[side] = res
+    out["numpy"]["fwd_no_grad"] = out["numpy"].get("fwd")  # NumPy records nothing
+    return out
 
 
 # --------------------------------------------------------------------------
 # fan-in workload
 
 
-def _fanin_once(x, consts):
-    """Build the fan-in graph; returns (root, forward seconds)."""
-    t0 = time.perf_counter()
-    total = x * consts[0]
-    for c in consts[1:]:
-        total = total + x * c
-    root = total.sum()
-    return root, time.perf_counter() - t0
+def _fanin_side(make_leaf, make_const, x0, cs):
+    x = make_leaf(x0)
+    consts = [make_const(c) for c in cs]
 
+    def once():
+        x.grad = None
+        t0 = time.perf_counter()
+        total = x * consts[0]
+        for c in consts[1:]:
+            total = total + x * c
+        root = total.sum()
+        t1 = time.perf_counter()
+        root.backward()
+        t2 = time.perf_counter()
+        return {"fwd": t1 - t0, "bwd": t2 - t1}
 
-def _bench_fanin_lib(make_leaf, make_const, ns, repeat, seed):
-    rng = np.random.default_rng(seed)
-    x0 = rng.standard_normal(16).astype(np.float32)
-    res = {}
-    for n in ns:
-        cs = rng.uniform(-1, 1, (n, 16)).astype(np.float32)
-        consts = [make_const(cs[i]) for i in range(n)]
-        expected = cs.sum(axis=0)
-        x = make_leaf(x0)
-        fwd, bwd = [], []
-        for r in range(1 + repeat):  # one warm-up
-            x.grad = None
-            root, tf = _fanin_once(x, consts)
-            t0 = time.perf_counter()
-            root.backward()
-            tb = time.perf_counter() - t0
-            del root
-            if r:
-                fwd.append(tf)
-                bwd.append(tb)
+    def grad():
         g = x.grad
-        g = g.detach().numpy() if hasattr(g, "detach") else np.asarray(g)
-        res[str(n)] = {
-            "fwd_ms": summarize(fwd)["median"] * 1e3,
-            "bwd_ms": summarize(bwd)["median"] * 1e3,
-            "bwd_ms_min": min(bwd) * 1e3,
-            "bwd_us_per_branch": summarize(bwd)["median"] * 1e6 / n,
-            "max_abs_grad_diff": float(np.max(np.abs(g - expected))),
-        }
-    if len(ns) >= 2:
-        lo, hi = str(ns[0]), str(ns[-1])
-        res["bwd_ratio"] = res[hi]["bwd_ms"] / res[lo]["bwd_ms"]
-        res["fwd_ratio"] = res[hi]["fwd_ms"] / res[lo]["fwd_ms"]
-        res["ideal_ratio"] = ns[-1] / ns[0]
-    return res
+        return g.detach().numpy() if hasattr(g, "detach") else np.asarray(g)
+
+    return {"tasks": {"graph": once}, "grad_fn": grad}
 
 
 def bench_fanin(args, torch):
     ns = sorted(int(s) for s in args.fanin.split(",") if s.strip())
-    out = {"ns": ns, "repeat": args.repeat, "leaf_shape": [16]}
+    out = {"ns": ns, "repeat": args.repeat, "leaf_shape": [16], "unit": "ms",
+           "stat": "min over repeats (median in *_median)"}
+    rng = np.random.default_rng(args.seed)
+    x0 = rng.standard_normal(16).astype(np.float32)
 
-    def ours():
+    def ours(cs):
         import autograd as ag
 
-        return _bench_fanin_lib(lambda a: ag.tensor(a.copy(), requires_grad=True),
-                                lambda a: ag.tensor(a), ns, args.repeat, args.seed)
+        return _fanin_side(lambda a: ag.tensor(a.copy(), requires_grad=True),
+                           lambda a: ag.tensor(a), x0, cs)
 
-    out["ours"] = _guarded(ours)
+    def tch(cs):
+        return _fanin_side(lambda a: torch.from_numpy(a.copy()).requires_grad_(True),
+                           lambda a: torch.from_numpy(a), x0, cs)
+
+    makers = {"ours": ours}
     if torch is not None:
-        out["torch"] = _guarded(
-            _bench_fanin_lib, lambda a: torch.from_numpy(a.copy()).requires_grad_(True),
-            lambda a: torch.from_numpy(a), ns, args.repeat, args.seed)
+        makers["torch"] = tch
+    results = {side: {} for side in makers}
+    for n in ns:
+        cs = rng.uniform(-1, 1, (n, 16)).astype(np.float32)
+        expected = cs.sum(axis=0)
+        sides = {side: _guarded(make, cs) for side, make in makers.items()}
+        samples = _interleaved(sides, args.repeat, lambda fn: fn())
+        for side, spec in sides.items():
+            if "error" in spec:
+                results[side]["error"] = spec["error"]
+                continue
+            m = samples[side]["graph"]
+            f, b = summarize(m["fwd"]), summarize(m["bwd"])
+            results[side][str(n)] = {
+                "fwd_ms": f["min"] * 1e3, "fwd_ms_median": f["median"] * 1e3,
+                "bwd_ms": b["min"] * 1e3, "bwd_ms_median": b["median"] * 1e3,
+                "bwd_us_per_branch": b["min"] * 1e6 / n,
+                "max_abs_grad_diff": float(np.max(np.abs(spec["grad_fn"]() - expected))),
+            }
+        del sides
+    for side, res in results.items():
+        lo, hi = str(ns[0]), str(ns[-1])
+        if len(ns) >= 2 and lo in res and hi in res:
+            res["bwd_ratio"] = res[hi]["bwd_ms"] / res[lo]["bwd_ms"]
+            res["fwd_ratio"] = res[hi]["fwd_ms"] / res[lo]["fwd_ms"]
+            res["ideal_ratio"] = ns[-1] / ns[0]
+        out[side] = res
     return out
 
 
@@ -279,7 +319,7 @@ def report(result):
     ch = result["chain"]
     ours, npy, tch = ch.get("ours", {}), ch["numpy"], ch.get("torch")
     print(f"\nchain: {ch['ops']} elementwise ops (add, mul, tanh) on a "
-          f"{tuple(ch['shape'])} float32 tensor; median of {ch['repeat']} repeats "
+          f"{tuple(ch['shape'])} float32 tensor; best of {ch['repeat']} repeats "
           f"x {ch['iters']} iterations; microseconds per op")
     for name, side in (("ours", ours), ("torch", tch)):
         if side and "error" in side:
@@ -289,7 +329,7 @@ def report(result):
     for key, label in [("fwd_bwd", "forward+backward"), ("fwd", "forward (recording)"),
                        ("fwd_no_grad", "forward (no_grad)")]:
         o = ours.get(key)
-        n = npy.get(key) if key != "fwd_no_grad" else npy.get("fwd")
+        n = npy.get(key)
         t = tch.get(key) if tch else None
         rows.append([label, fmt_num(o), fmt_num(n), fmt_num(t),
                      fmt_num(_ratio(o, n)) + ("x" if o and n else ""),
@@ -299,11 +339,11 @@ def report(result):
         print(f"  gradient check vs NumPy: max |diff| = "
               f"{ours['max_abs_grad_diff_vs_numpy']:.2e}")
     if tch is None:
-        print("  (torch not installed: no PyTorch column)")
+        print("  (no PyTorch column: torch is not installed, or --no-torch)")
 
     fi = result["fanin"]
     print(f"\nfan-in: leaf (16,) -> n branches x*c_i summed by a Python loop; "
-          f"median of {fi['repeat']} repeats; milliseconds")
+          f"best of {fi['repeat']} repeats; milliseconds")
     headers = ["n", "ours fwd", "ours bwd", "torch fwd", "torch bwd", "bwd ours/torch"]
     rows = []
     o, t = fi.get("ours", {}), fi.get("torch")

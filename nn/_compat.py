@@ -104,3 +104,13 @@ def set_data(t, new):
     if hasattr(new, "_backend"):
         t._backend = new._backend  # the engine keeps the device beside the array
     bump_version(t)
+
+
+def copy_tensor(t):
+    """A detached copy of a Tensor (same dtype, device and requires_grad); Parameters stay Parameters."""
+    new = wrap(t.data.copy(), like=t)
+    if type(t) is not type(new):
+        return type(t)(new, requires_grad=t.requires_grad)
+    if t.requires_grad:
+        new.requires_grad_(True)
+    return new

@@ -1,4 +1,5 @@
 """nn.Module: the base class of every layer and model (PyTorch's names and semantics)."""
+import copy
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -6,58 +7,12 @@ import numpy as np
 import autograd as ag
 
 from . import _compat
+from ._module_helpers import _addindent, _parse_to, _RemovableHandle, _zero_grad
 from .parameter import Parameter
 
 __all__ = ["Module"]
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-def _addindent(s, num_spaces):
-    lines = s.split("\n")
-    if len(lines) == 1:
-        return s
-    first = lines.pop(0)
-    return first + "\n" + "\n".join(" " * num_spaces + line for line in lines)
-
-
-class _RemovableHandle:
-    def __init__(self, hooks, key):
-        self._hooks, self._key = hooks, key
-
-    def remove(self):
-        self._hooks.pop(self._key, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-def _parse_to(args, kwargs):
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    for a in args:
-        if isinstance(a, ag.Tensor):
-            device, dtype = a.device, a.dtype
-        elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda"):
-            device = a
-        elif a is None:
-            continue
-        else:
-            try:
-                dtype = np.dtype(a)
-            except TypeError:
-                device = a  # a device object of the engine
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-        if dtype.kind not in "fc":
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
-    return device, dtype
 
 
 class Module:
@@ -165,6 +120,18 @@ class Module:
     def __dir__(self):
         keys = list(super().__dir__()) + list(self._parameters) + list(self._buffers) + list(self._modules)
         return sorted(set(keys))
+
+    def __deepcopy__(self, memo):
+        # Tensors are copied here (array copies) so deepcopy never has to pickle engine internals
+        for m in self.modules():
+            for t in list(m._parameters.values()) + list(m._buffers.values()):
+                if t is not None and id(t) not in memo:
+                    memo[id(t)] = copy.deepcopy(t, memo) if isinstance(t, Parameter) else _compat.copy_tensor(t)
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            new.__dict__[k] = copy.deepcopy(v, memo)
+        return new
 
     def _check_name(self, name, kind, store):
         if "_parameters" not in self.__dict__:
@@ -449,15 +416,3 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
-
-
-def _zero_grad(p, set_to_none=True):
-    if p.grad is None:
-        return
-    if set_to_none:
-        p.grad = None
-    elif getattr(p.grad, "grad_fn", None) is not None or p.grad.requires_grad:
-        p.grad = _compat.wrap(_compat.xp_of(p.grad.data).zeros_like(p.grad.data), like=p.grad)
-    else:
-        p.grad.data[...] = 0
-        _compat.bump_version(p.grad)

@@ -3,6 +3,8 @@ import numpy as np
 
 import autograd as ag
 
+from . import _compat
+
 __all__ = ["Parameter"]
 
 
@@ -36,11 +38,10 @@ class Parameter(ag.Tensor):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        new = type(self)(self.data.copy(), requires_grad=self.requires_grad)
+        new = type(self)(_compat.wrap(self.data.copy(), like=self), requires_grad=self.requires_grad)
         memo[id(self)] = new
         if self.grad is not None:
-            new.grad = ag.tensor(self.grad.data.copy()) if isinstance(self.grad.data, np.ndarray) \
-                else self.grad.detach().clone()
+            new.grad = _compat.copy_tensor(self.grad)
         return new
 
 

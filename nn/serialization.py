@@ -54,14 +54,14 @@ def _encode(obj, path, arrays):
         return {"t": "float", "v": repr(obj)}  # exact, and inf/nan survive strict JSON readers
     if isinstance(obj, ag.Tensor):
         arr = _compat.to_numpy(obj.detach() if obj.requires_grad else obj)
-        return {"t": "tensor", "k": add(np.ascontiguousarray(arr)), "rg": bool(obj.requires_grad)}
+        return {"t": "tensor", "k": add(arr), "rg": bool(obj.requires_grad)}
     if isinstance(obj, np.generic):
         return {"t": "npscalar", "k": add(np.asarray(obj))}
     if isinstance(obj, np.ndarray) or type(obj).__module__.split(".")[0] == "cupy":
         arr = _compat.to_numpy(obj)
         if arr.dtype.hasobject:
             raise TypeError(f"nn.save: object arrays can't be saved safely (at {'/'.join(path)!r})")
-        return {"t": "ndarray", "k": add(np.ascontiguousarray(arr))}
+        return {"t": "ndarray", "k": add(arr)}
     if isinstance(obj, dict):
         items = []
         for k, v in obj.items():

@@ -39,8 +39,9 @@ class Mul(Function):
 
     def forward(self, xp, a, b):
         # save only what a gradient needs: x.mul_(2) then never trips the version check
-        self.save_for_backward(b if self.needs_grad(0) else None,
-                               a if self.needs_grad(1) else None)
+        edges = self.edges
+        if edges is not None:
+            self.saved = (b if edges[0] is not None else None, a if edges[1] is not None else None)
         return a * b
 
     def backward(self, xp, g, b, a):

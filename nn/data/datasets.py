@@ -128,7 +128,7 @@ def _download_mnist(folder):
                 errors.append(f"{mirror}{name}.gz: {e}")
         else:
             raise RuntimeError("could not download MNIST (no network?). Tried:\n  " + "\n  ".join(errors)
-                               + f"\nPut the four IDX files (.gz or not) in a folder and pass root= or set MNIST_DIR.")
+                               + "\nPut the four IDX files (.gz or not) in a folder and pass root= or set MNIST_DIR.")
 
 
 def mnist(root=None, train=True, download=False):

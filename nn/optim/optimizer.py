@@ -146,7 +146,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all optimized parameters (to None by default)."""
-        from ..module import _zero_grad
+        from .._module_helpers import _zero_grad
         for group in self.param_groups:
             for p in group["params"]:
                 _zero_grad(p, set_to_none)

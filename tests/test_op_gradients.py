@@ -1,0 +1,259 @@
+"""One row per public op: gradcheck and gradgradcheck in float64 against finite differences.
+
+`test_every_public_op_has_a_row` fails when an op is exported (ag.<name>,
+Tensor.<name> or an operator) without a row here or in NOT_DIFFERENTIABLE.
+"""
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd.ops import FUNCTIONS, METHODS, OPERATORS
+
+rng = np.random.default_rng(1234)
+
+
+def R(*shape, scale=1.0):
+    """Random float64 leaf requiring grad, values away from 0 (kinks of abs/relu/...)."""
+    a = rng.standard_normal(shape)
+    a = np.where(np.abs(a) < 0.1, 0.2 + rng.random(shape), a) * scale   # no ties either
+    return ag.tensor(a, requires_grad=True)
+
+
+def P(*shape):
+    """Positive float64 leaf (log, sqrt, pow bases)."""
+    return ag.tensor(rng.uniform(0.5, 2.0, shape), requires_grad=True)
+
+
+def I(values):
+    return ag.tensor(values)
+
+
+# name -> (function of the inputs, inputs factory)
+ROWS = {
+    # arithmetic (broadcasting in the rows that mix shapes)
+    'add': (lambda a, b: ag.add(a, b), lambda: [R(2, 3), R(3)]),
+    'sub': (lambda a, b: ag.sub(a, b, alpha=2), lambda: [R(2, 3), R(2, 1)]),
+    'mul': (lambda a, b: ag.mul(a, b), lambda: [R(2, 3), R(1, 3)]),
+    'div': (lambda a, b: ag.div(a, b), lambda: [R(2, 3), P(3)]),
+    'pow': (lambda a, b: ag.pow(a, b), lambda: [P(2, 3), R(3)]),
+    'neg': (lambda a: ag.neg(a), lambda: [R(2, 3)]),
+    '__add__': (lambda a, b: a + b, lambda: [R(2, 3), R(2, 3)]),
+    '__radd__': (lambda a: 2.5 + a, lambda: [R(2, 3)]),
+    '__sub__': (lambda a, b: a - b, lambda: [R(4, 2, 3), R(2, 3)]),
+    '__rsub__': (lambda a: 1.5 - a, lambda: [R(2, 3)]),
+    '__mul__': (lambda a, b: a * b, lambda: [R(2, 3), R(2, 3)]),
+    '__rmul__': (lambda a: 3.0 * a, lambda: [R(2, 3)]),
+    '__truediv__': (lambda a, b: a / b, lambda: [R(2, 3), P(2, 3)]),
+    '__rtruediv__': (lambda a: 2.0 / a, lambda: [P(2, 3)]),
+    '__pow__': (lambda a: a ** 3, lambda: [R(2, 3)]),
+    '__rpow__': (lambda a: 2.0 ** a, lambda: [R(2, 3)]),
+    '__matmul__': (lambda a, b: a @ b, lambda: [R(2, 3), R(3, 4)]),
+    '__rmatmul__': (lambda b: np.ones((2, 3)) @ b, lambda: [R(3, 4)]),
+    '__neg__': (lambda a: -a, lambda: [R(2, 3)]),
+    '__pos__': (lambda a: +a * 1, lambda: [R(2, 3)]),
+    '__abs__': (lambda a: abs(a), lambda: [R(2, 3)]),
+    '__getitem__': (lambda a: a[1:, ::-1][:, None, [0, 0, 2]] + a[a.detach() > 0].sum() + a[..., -1],
+                    lambda: [R(3, 4)]),
+    'subtract': (lambda a, b: a.subtract(b), lambda: [R(2, 3), R(3)]),
+    'multiply': (lambda a, b: a.multiply(b), lambda: [R(2, 3), R(3)]),
+    'divide': (lambda a, b: a.divide(b), lambda: [R(2, 3), P(3)]),
+    'true_divide': (lambda a, b: a.true_divide(b), lambda: [R(2, 3), P(3)]),
+    'negative': (lambda a: a.negative(), lambda: [R(2, 3)]),
+    'absolute': (lambda a: a.absolute(), lambda: [R(2, 3)]),
+    # unary math
+    'exp': (lambda a: ag.exp(a), lambda: [R(2, 3)]),
+    'log': (lambda a: ag.log(a), lambda: [P(2, 3)]),
+    'log1p': (lambda a: ag.log1p(a), lambda: [P(2, 3)]),
+    'expm1': (lambda a: ag.expm1(a), lambda: [R(2, 3)]),
+    'sqrt': (lambda a: ag.sqrt(a), lambda: [P(2, 3)]),
+    'rsqrt': (lambda a: ag.rsqrt(a), lambda: [P(2, 3)]),
+    'square': (lambda a: ag.square(a), lambda: [R(2, 3)]),
+    'reciprocal': (lambda a: ag.reciprocal(a), lambda: [P(2, 3)]),
+    'sin': (lambda a: ag.sin(a), lambda: [R(2, 3)]),
+    'cos': (lambda a: ag.cos(a), lambda: [R(2, 3)]),
+    'tan': (lambda a: ag.tan(a), lambda: [R(2, 3, scale=0.5)]),
+    'tanh': (lambda a: ag.tanh(a), lambda: [R(2, 3)]),
+    'sigmoid': (lambda a: ag.sigmoid(a), lambda: [R(2, 3)]),
+    'erf': (lambda a: ag.erf(a), lambda: [R(2, 3)]),
+    'relu': (lambda a: ag.relu(a), lambda: [R(2, 3)]),
+    'leaky_relu': (lambda a: ag.leaky_relu(a, 0.2), lambda: [R(2, 3)]),
+    'elu': (lambda a: ag.elu(a, 0.7), lambda: [R(2, 3)]),
+    'gelu': (lambda a: ag.gelu(a) + ag.gelu(a, approximate='tanh'), lambda: [R(2, 3)]),
+    'softplus': (lambda a: ag.softplus(a, beta=2.0, threshold=3.0), lambda: [R(3, 4, scale=2)]),
+    'abs': (lambda a: ag.abs(a), lambda: [R(2, 3)]),
+    'sign': (lambda a: ag.sign(a) * a, lambda: [R(2, 3)]),
+    'clamp': (lambda a: ag.clamp(a, -0.5, 0.8), lambda: [R(3, 4)]),
+    'clip': (lambda a, lo: ag.clip(a, min=lo), lambda: [R(3, 4), R(4)]),
+    'maximum': (lambda a, b: ag.maximum(a, b), lambda: [R(2, 3), R(3)]),
+    'minimum': (lambda a, b: ag.minimum(a, b), lambda: [R(2, 3), R(3)]),
+    'where': (lambda a, b: ag.where(a.detach() > 0, a, b), lambda: [R(2, 3), R(3)]),
+    'clone': (lambda a: ag.clone(a), lambda: [R(2, 3)]),
+    # reductions
+    'sum': (lambda a: ag.sum(a, dim=(0, 2)), lambda: [R(2, 3, 4)]),
+    'mean': (lambda a: a.mean(axis=1, keepdims=True), lambda: [R(2, 3, 4)]),
+    'var': (lambda a: ag.var(a, 1) + a.var(unbiased=False), lambda: [R(3, 4)]),
+    'std': (lambda a: ag.std(a, dim=0, keepdim=True), lambda: [R(3, 4)]),
+    'prod': (lambda a: ag.prod(a, 1) + a.prod(), lambda: [R(2, 3)]),
+    'max': (lambda a: ag.max(a) + a.max(dim=1)[0].sum() + a.max(1, keepdim=True).values.sum(),
+            lambda: [R(3, 4)]),
+    'min': (lambda a: ag.min(a) + a.min(dim=0).values.sum(), lambda: [R(3, 4)]),
+    'amax': (lambda a: ag.amax(a, dim=(0, 1)), lambda: [R(2, 3, 2)]),
+    'amin': (lambda a: ag.amin(a, dim=-1), lambda: [R(2, 3)]),
+    'logsumexp': (lambda a: ag.logsumexp(a, dim=1), lambda: [R(3, 4)]),
+    'norm': (lambda a: ag.norm(a) + a.norm(p=1, dim=0).sum() + a.norm(p=3).sum()
+             + a.norm(p=float('inf')), lambda: [R(3, 4)]),
+    # softmax family and linear algebra
+    'softmax': (lambda a: ag.softmax(a, dim=1), lambda: [R(3, 4)]),
+    'log_softmax': (lambda a: ag.log_softmax(a, dim=0), lambda: [R(3, 4)]),
+    'matmul': (lambda a, b, c, d: ag.matmul(a, b).sum() + ag.matmul(c, d).sum()
+               + ag.matmul(d[0, :, 0], b).sum(), lambda: [R(2, 3), R(4, 3).T, R(2, 1, 2, 3), R(3, 3, 1)]),
+    'einsum': (lambda a, b: ag.einsum('bij,jk->bik', a, b) * 1 + ag.einsum('...j,kj', a, b.T).sum(),
+               lambda: [R(2, 3, 4), R(4, 2)]),
+    'outer': (lambda a, b: ag.outer(a, b), lambda: [R(3), R(4)]),
+    'dot': (lambda a, b: ag.dot(a, b), lambda: [R(3), R(3)]),
+    # shape
+    'reshape': (lambda a: ag.reshape(a, (3, -1)), lambda: [R(2, 3, 2)]),
+    'view': (lambda a: a.view(-1, 2), lambda: [R(2, 3, 2)]),
+    'view_as': (lambda a, b: a.view_as(b), lambda: [R(2, 3), R(3, 2)]),
+    'reshape_as': (lambda a, b: a.reshape_as(b) * b, lambda: [R(2, 3), R(6)]),
+    'flatten': (lambda a: ag.flatten(a, 1), lambda: [R(2, 3, 2)]),
+    'permute': (lambda a: ag.permute(a, (2, 0, 1)), lambda: [R(2, 3, 4)]),
+    'transpose': (lambda a: ag.transpose(a, 0, 2), lambda: [R(2, 3, 4)]),
+    'swapaxes': (lambda a: a.swapaxes(-1, 0), lambda: [R(2, 3)]),
+    'T': (lambda a: a.T, lambda: [R(2, 3)]),
+    'mT': (lambda a: a.mT, lambda: [R(4, 2, 3)]),
+    'squeeze': (lambda a: ag.squeeze(a) + a.squeeze(1).sum(), lambda: [R(2, 1, 3)]),
+    'unsqueeze': (lambda a: ag.unsqueeze(a, -1), lambda: [R(2, 3)]),
+    'expand': (lambda a: a.expand(4, -1, 3), lambda: [R(2, 1)]),
+    'expand_as': (lambda a, b: a.expand_as(b) * b, lambda: [R(3), R(2, 3)]),
+    'broadcast_to': (lambda a: ag.broadcast_to(a, (2, 3, 4)), lambda: [R(3, 1)]),
+    'repeat': (lambda a: a.repeat(2, 1, 3), lambda: [R(2, 3)]),
+    'tile': (lambda a: ag.tile(a, (2,)), lambda: [R(2, 3)]),
+    'flip': (lambda a: ag.flip(a, (0, 1)), lambda: [R(2, 3)]),
+    'roll': (lambda a: ag.roll(a, 1, 1) + ag.roll(a, (1, -1), (0, 1)) + a.roll(2), lambda: [R(2, 3)]),
+    'cat': (lambda a, b: ag.cat([a, b], dim=1), lambda: [R(2, 3), R(2, 2)]),
+    'concatenate': (lambda a, b: ag.concatenate([a, b], axis=0), lambda: [R(2, 3), R(1, 3)]),
+    'stack': (lambda a, b: ag.stack([a, b], dim=-1), lambda: [R(2, 3), R(2, 3)]),
+    'split': (lambda a: ag.split(a, 2, dim=1)[1] * 2 + 0, lambda: [R(2, 3)]),
+    'chunk': (lambda a: ag.chunk(a, 2, dim=0)[0], lambda: [R(3, 2)]),
+    'pad': (lambda a: ag.pad(a, (1, 2, 0, 1), value=0.5), lambda: [R(2, 3)]),
+    # indexing
+    'gather': (lambda a: ag.gather(a, 1, I([[0, 0], [2, 1]])), lambda: [R(2, 3)]),
+    'index_select': (lambda a: ag.index_select(a, 0, I([1, 1, 0])), lambda: [R(2, 3)]),
+    'masked_fill': (lambda a: ag.masked_fill(a, I([[True, False, True]]), 0.5), lambda: [R(2, 3)]),
+    'scatter_add': (lambda a, s: ag.scatter_add(a, 1, I([[0, 0, 2], [1, 1, 1]]), s),
+                    lambda: [R(2, 3), R(2, 3)]),
+    'take_along_dim': (lambda a: ag.take_along_dim(a, I([[2], [0]]), 1), lambda: [R(2, 3)]),
+    # in place on non-leaves (recorded): the result must still differentiate right
+    'add_': (lambda a, b: (a * 1).add_(b, alpha=2), lambda: [R(2, 3), R(3)]),
+    'sub_': (lambda a, b: (a * 1).sub_(b), lambda: [R(2, 3), R(2, 3)]),
+    'mul_': (lambda a: (a * 1).mul_(3.0), lambda: [R(2, 3)]),
+    'div_': (lambda a: (a + 0).div_(2.0), lambda: [R(2, 3)]),
+    'clamp_': (lambda a: (a * 1).clamp_(max=0.8), lambda: [R(2, 3)]),
+    'zero_': (lambda a: (a * 1).zero_() + a, lambda: [R(2, 3)]),
+    'fill_': (lambda a: (a * 1).fill_(2.0) * a, lambda: [R(2, 3)]),
+    'copy_': (lambda a, b: (a * 1).copy_(b), lambda: [R(2, 3), R(3)]),
+}
+
+# name -> check of the value (these have no gradient)
+NOT_DIFFERENTIABLE = {
+    'eq': lambda a, b: np.array_equal(ag.eq(a, b).numpy(), a.data == b.data),
+    '__eq__': lambda a, b: np.array_equal((a == b).numpy(), a.data == b.data),
+    'ne': lambda a, b: np.array_equal(ag.ne(a, b).numpy(), a.data != b.data),
+    '__ne__': lambda a, b: np.array_equal((a != b).numpy(), a.data != b.data),
+    'lt': lambda a, b: np.array_equal(ag.lt(a, b).numpy(), a.data < b.data),
+    '__lt__': lambda a, b: np.array_equal((a < b).numpy(), a.data < b.data),
+    'le': lambda a, b: np.array_equal(ag.le(a, b).numpy(), a.data <= b.data),
+    '__le__': lambda a, b: np.array_equal((a <= b).numpy(), a.data <= b.data),
+    'gt': lambda a, b: np.array_equal(ag.gt(a, b).numpy(), a.data > b.data),
+    '__gt__': lambda a, b: np.array_equal((a > b).numpy(), a.data > b.data),
+    'ge': lambda a, b: np.array_equal(ag.ge(a, b).numpy(), a.data >= b.data),
+    '__ge__': lambda a, b: np.array_equal((a >= b).numpy(), a.data >= b.data),
+    'isnan': lambda a, b: np.array_equal(ag.isnan(a / 0 * 0).numpy(), np.isnan(a.data / 0 * 0)),
+    'isinf': lambda a, b: np.array_equal(ag.isinf(a / 0).numpy(), np.isinf(a.data / 0)),
+    'isfinite': lambda a, b: np.array_equal(ag.isfinite(a / 0).numpy(), np.isfinite(a.data / 0)),
+    'allclose': lambda a, b: ag.allclose(a, a + 1e-9) and not ag.allclose(a, b),
+    'equal': lambda a, b: ag.equal(a, a.clone()) and not ag.equal(a, b),
+    'argmax': lambda a, b: np.array_equal(ag.argmax(a, dim=1).numpy(), a.data.argmax(1))
+    and ag.argmax(a).item() == a.data.argmax(),
+    'argmin': lambda a, b: np.array_equal(a.argmin(0, keepdim=True).numpy(),
+                                          a.data.argmin(0)[None]),
+    'any': lambda a, b: (a > 0).any().item() == bool((a.data > 0).any()),
+    'all': lambda a, b: np.array_equal((a > -10).all(dim=1).numpy(), (a.data > -10).all(1)),
+}
+
+
+@pytest.mark.parametrize('name', sorted(ROWS))
+def test_gradcheck(name):
+    fn, make = ROWS[name]
+    assert ag.gradcheck(fn, make())
+
+
+@pytest.mark.parametrize('name', sorted(ROWS))
+def test_gradgradcheck(name):
+    fn, make = ROWS[name]
+    assert ag.gradgradcheck(fn, make())
+
+
+@pytest.mark.parametrize('name', sorted(NOT_DIFFERENTIABLE))
+def test_not_differentiable_values(name):
+    a, b = R(3, 4), R(3, 4)
+    with ag.no_grad():
+        b.data[0, 0] = a.data[0, 0]           # one tie, so == and != are both exercised
+    assert NOT_DIFFERENTIABLE[name](a, b)
+
+
+def test_comparisons_do_not_require_grad():
+    a = R(2, 3)
+    for out in (a > 0, a == a, ag.isnan(a), a.argmax(), a.any()):
+        assert not out.requires_grad and out.grad_fn is None
+
+
+def test_every_public_op_has_a_row():
+    public = set(FUNCTIONS) | set(METHODS) | set(OPERATORS) | {'T', 'mT'}
+    missing = sorted(public - set(ROWS) - set(NOT_DIFFERENTIABLE))
+    assert not missing, f"public ops without a gradient-check row: {missing}"
+
+
+def test_gradcheck_catches_a_wrong_gradient():
+    """The oracle itself: a deliberately wrong backward must be caught."""
+    class WrongSquare(ag.Function):
+        def forward(self, xp, x):
+            self.save_for_backward(x)
+            return x * x
+
+        def backward(self, xp, g, x):
+            return g * 3 * x                 # should be 2x
+
+    with pytest.raises(ag.GradcheckError):
+        ag.gradcheck(lambda a: WrongSquare.apply(a), [R(2, 3)])
+
+
+def test_gradgradcheck_catches_a_wrong_second_derivative():
+    class FrozenSquare(ag.Function):
+        def forward(self, xp, x):
+            self.save_for_backward(x)
+            return x * x
+
+        def backward(self, xp, g, x):
+            return g * 2 * x.detach() if hasattr(x, 'detach') else g * 2 * x
+
+    a = [R(2, 3)]
+    assert ag.gradcheck(lambda t: FrozenSquare.apply(t), a)
+    with pytest.raises(ag.GradcheckError):
+        ag.gradgradcheck(lambda t: FrozenSquare.apply(t), a)
+
+
+def test_full_jacobian_path_is_used_for_small_outputs():
+    # a wrong gradient in one output element only: random directions could miss it
+    class OneWrong(ag.Function):
+        def forward(self, xp, x):
+            return x * 1
+
+        def backward(self, xp, g):
+            g = g * 1
+            g[..., 0] = g[..., 0] * 1.01
+            return g
+
+    with pytest.raises(ag.GradcheckError):
+        ag.gradcheck(lambda a: OneWrong.apply(a), [R(3)], n_directions=0)
