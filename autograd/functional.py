@@ -88,10 +88,10 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False):
         out = func(*args)
         if not isinstance(out, Tensor) or out.numel() != 1:
             raise RuntimeError("hessian: the function must return a single-element tensor")
-        return _grads((out.reshape(()),), args, None, True)
+        grads = _grads((out.reshape(()),), args, None, True)
+        return grads if in_tuple else grads[0]
 
-    result = jacobian(gradient, xs if in_tuple else xs[0], create_graph=create_graph)
-    return result
+    return jacobian(gradient, xs if in_tuple else xs[0], create_graph=create_graph)
 
 
 def hvp(func, inputs, v, create_graph=False, strict=False):
