@@ -15,7 +15,7 @@ def _dt(dtype, default=float32):
 
 
 def _finish(data, backend, requires_grad):
-    t = Tensor._make(data, backend, False, None, [0])
+    t = Tensor._make(data, backend, False, None, None)
     return t.requires_grad_() if requires_grad else t
 
 

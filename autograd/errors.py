@@ -17,6 +17,10 @@ class DtypeError(OpError, TypeError):
     """A dtype the op cannot take (e.g. grad asked of an integer tensor)."""
 
 
+class IndexOutOfRange(OpError, IndexError):
+    """An index past the end of a dimension."""
+
+
 class DeviceError(OpError):
     """Tensors on different devices met in one op."""
 
@@ -50,7 +54,10 @@ def _inputs(inputs):
 def op_failed(op, inputs, exc):
     """Turn a NumPy error raised deep inside `op` into one that names the op."""
     text = str(exc)
-    kind = ShapeError if isinstance(exc, (ValueError, IndexError)) else DtypeError
+    if isinstance(exc, IndexError) and 'out of bounds for axis' in text:
+        kind = IndexOutOfRange
+    else:
+        kind = ShapeError if isinstance(exc, (ValueError, IndexError)) else DtypeError
     hint = ''
     if 'broadcast' in text:
         hint = ' Shapes broadcast when, from the last dimension back, each pair is equal or one is 1.'
@@ -95,7 +102,7 @@ def check_backward_finite(op, grads, backend):
     for i, gr in enumerate(grads):
         if gr is None:
             continue
-        data = getattr(gr, 'data', gr)
+        data = gr.data if hasattr(gr, '_backend') else gr      # a Tensor, or a raw array
         if data.dtype.kind in 'fc' and not xp.isfinite(data).all():
             raise AnomalyError(
                 f"detect_anomaly: {op}'s backward returned NaN/Inf in the gradient of input {i} "

@@ -83,6 +83,8 @@ class Function:
                     meta.append((data.shape, data.dtype))
                     continue
             else:
+                if type(x).__module__ == 'numpy' and not x.ndim:
+                    x = x.item()        # NumPy scalars act as Python scalars (weak dtype)
                 arrays.append(x)
             edges.append(None)
             meta.append(None)
@@ -100,13 +102,13 @@ class Function:
         except errors.OpError:
             raise
         except (ValueError, IndexError, TypeError) as e:
-            raise errors.op_failed(cls.__name__, inputs, e) from None
+            raise errors.op_failed(getattr(cls, 'label', cls.__name__), inputs, e) from None
         raw = out
         if type(out) is not backend.array_type:     # NumPy scalars -> 0-d arrays
             out = backend.asarray(out)
         if anomaly_enabled.get():
             errors.check_forward_finite(cls.__name__, inputs, out, backend)
-        vc = inputs[0]._vc if cls.is_view else [0]
+        vc = inputs[0]._version_counter() if cls.is_view else None
         if not record:
             return Tensor._make(out, backend, False, None, vc)
         node.seq = next(_sequence)
@@ -114,11 +116,13 @@ class Function:
         node.hooks = None
         node.meta = meta
         if node.saved:
-            node._resolve_saved(inputs, arrays, out, raw, vc)
+            vc = node._resolve_saved(inputs, arrays, out, raw, vc)
         return Tensor._make(out, backend, True, node, vc)
 
     def _resolve_saved(self, inputs, arrays, out, raw_out, out_vc):
-        """Replace saved input arrays by their Tensors (with versions), mark the output."""
+        """Replace saved input arrays by their Tensors (with versions), mark the output.
+
+        Returns the output's version counter (created here if the output is saved)."""
         saved = list(self.saved)
         versions = [None] * len(saved)
         self.out_vc = None
@@ -128,6 +132,8 @@ class Function:
             if s is out or s is raw_out:
                 saved[k] = out
                 versions[k] = -1          # the output: rebuilt as a Tensor under create_graph
+                if out_vc is None:
+                    out_vc = [0]
                 self.out_vc = (out_vc, out_vc[0])
                 continue
             i = 0
@@ -136,11 +142,12 @@ class Function:
                     x = inputs[i]
                     if isinstance(x, Tensor):
                         saved[k] = x
-                        versions[k] = x._vc[0]
+                        versions[k] = x._version_counter()[0]
                     break
                 i += 1
         self.saved = saved
         self.versions = versions
+        return out_vc
 
     def unpack_saved(self, graph):
         """The saved values for backward: raw arrays, or Tensors when `graph`."""
@@ -156,7 +163,7 @@ class Function:
         for s, v in zip(saved, self.versions):
             if v is None:                     # a computed constant, or a Python value
                 if graph and type(s) is self.backend.array_type:
-                    s = Tensor._make(s, self.backend, False, None, [0])
+                    s = Tensor._make(s, self.backend, False, None, None)
             elif v == -1:                     # the output
                 vc, version = self.out_vc
                 if vc[0] != version:

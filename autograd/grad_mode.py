@@ -77,6 +77,11 @@ class set_grad_enabled(_FlagContext):
         grad_enabled.set(self._prev)
         return False
 
+    def __call__(self, fn):
+        # used as a decorator: the call-time switch in __init__ must not stay in force
+        grad_enabled.set(self._prev)
+        return super().__call__(fn)
+
     def _fresh(self):
         manager = _FlagContext()
         manager.value = self.value

@@ -55,7 +55,7 @@ class Tensor:
         self.data, self._backend = as_array(data, dtype, device)
         self.grad = None
         self._node = None
-        self._vc = [0]
+        self._vc = None                 # the version counter, created on first need
         self._hooks = None
         self.requires_grad = False
         if requires_grad:
@@ -108,10 +108,16 @@ class Tensor:
 
     @property
     def _version(self):
-        return self._vc[0]
+        return 0 if self._vc is None else self._vc[0]
+
+    def _version_counter(self):
+        """The counter shared with views; made lazily so most tensors never pay for one."""
+        if self._vc is None:
+            self._vc = [0]
+        return self._vc
 
     def _bump_version(self):
-        self._vc[0] += 1
+        self._version_counter()[0] += 1
 
     def size(self, dim=None):
         return self.data.shape if dim is None else self.data.shape[dim]
@@ -169,7 +175,7 @@ class Tensor:
 
     def detach(self):
         """The same data (shared memory), cut from the graph."""
-        return Tensor._make(self.data, self._backend, False, None, self._vc)
+        return Tensor._make(self.data, self._backend, False, None, self._version_counter())
 
     def detach_(self):
         self._node = None
@@ -215,8 +221,8 @@ class Tensor:
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't "
-                               "require gradient")
+            raise RuntimeError(f"retain_grad: can't retain the gradient of a tensor with "
+                               f"requires_grad=False (shape {self.shape})")
         if self._node is None:
             return                      # leaves keep their grad anyway
         if self._node.hooks is None:
@@ -285,7 +291,7 @@ class Tensor:
         if self._node is not None:
             raise RuntimeError("deepcopy: only leaf tensors (created by the user, not by an op) "
                                "support deepcopy; use .detach().clone() for a non-leaf")
-        new = Tensor._make(self.data.copy(), self._backend, self.requires_grad, None, [0])
+        new = Tensor._make(self.data.copy(), self._backend, self.requires_grad, None, None)
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
         memo[id(self)] = new

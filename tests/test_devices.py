@@ -62,7 +62,7 @@ def test_offload_is_a_noop_without_a_gpu():
         y = a @ b
     assert y.device == 'cpu'
     y.sum().backward()
-    np.testing.assert_allclose(a.grad.numpy(), np.ones((64, 64)) @ b.numpy().T, rtol=1e-5)
+    np.testing.assert_allclose(a.grad.numpy(), np.ones((64, 64)) @ b.numpy().T, rtol=1e-4, atol=1e-4)
     if not ag.cuda.is_available():
         assert ag.backends.offload_threshold() is None
 

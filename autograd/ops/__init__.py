@@ -70,12 +70,12 @@ OPERATORS = {
 
 def _any(x, dim=None, keepdim=False):
     out = x._backend.xp.any(x.data, axis=dim, keepdims=keepdim)
-    return Tensor._make(x._backend.asarray(out), x._backend, False, None, [0])
+    return Tensor._make(x._backend.asarray(out), x._backend, False, None, None)
 
 
 def _all(x, dim=None, keepdim=False):
     out = x._backend.xp.all(x.data, axis=dim, keepdims=keepdim)
-    return Tensor._make(x._backend.asarray(out), x._backend, False, None, [0])
+    return Tensor._make(x._backend.asarray(out), x._backend, False, None, None)
 
 
 METHODS['any'], METHODS['all'] = _any, _all
@@ -89,7 +89,7 @@ def _setitem(x, key, value):
             "recording; use masked_fill/where/index ops, or assign inside `with ag.no_grad():`")
     key = tuple(s._key_part(k, x) for k in key) if isinstance(key, tuple) else s._key_part(key, x)
     x.data[key] = value.data if isinstance(value, Tensor) else value
-    x._vc[0] += 1
+    x._bump_version()
 
 
 def grad_enabled_now():

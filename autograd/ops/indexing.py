@@ -21,6 +21,7 @@ class Index(Function):
 class BasicIndex(Index):
     """Ints, slices, None, Ellipsis only: a view of the input."""
     is_view = True
+    label = 'Index'         # what error messages call it
 
 
 class IndexAdd(Function):

@@ -17,7 +17,7 @@ def tensor_of(x, like=None):
     if isinstance(x, Tensor):
         return x
     data, backend = as_array(x, device=None if like is None else like._backend)
-    return Tensor._make(data, backend, False, None, [0])
+    return Tensor._make(data, backend, False, None, None)
 
 
 def operand(x, like):
@@ -141,7 +141,7 @@ def _compare(name):
                 from ..errors import mixed_devices
                 raise mixed_devices(name, (a, b))
             b = b.data
-        return Tensor._make(getattr(a._backend.xp, name)(a.data, b), a._backend, False, None, [0])
+        return Tensor._make(getattr(a._backend.xp, name)(a.data, b), a._backend, False, None, None)
     return compare
 
 
@@ -152,7 +152,7 @@ eq, ne, lt, le, gt, ge = map(_compare, ('equal', 'not_equal', 'less', 'less_equa
 def _predicate(name):
     def predicate(x):
         x = tensor_of(x)
-        return Tensor._make(getattr(x._backend.xp, name)(x.data), x._backend, False, None, [0])
+        return Tensor._make(getattr(x._backend.xp, name)(x.data), x._backend, False, None, None)
     predicate.__name__ = name
     return predicate
 
@@ -209,7 +209,7 @@ def _arg(name):
         if d is not None:
             R.normalize_axes(d, x.ndim, name)
         out = getattr(x._backend.xp, name)(x.data, axis=d, keepdims=k)
-        return Tensor._make(x._backend.asarray(out), x._backend, False, None, [0])
+        return Tensor._make(x._backend.asarray(out), x._backend, False, None, None)
     arg.__name__ = name
     return arg
 

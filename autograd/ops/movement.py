@@ -12,7 +12,11 @@ class Reshape(Function):
 
     def forward(self, xp, x, shape):
         self.in_shape = x.shape
-        return x.reshape(shape)
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(f"cannot reshape a tensor of shape {tuple(x.shape)} ({x.size} "
+                             f"elements) into shape {tuple(shape)}") from None
 
     def backward(self, xp, g):
         return xp.reshape(g, self.in_shape)
@@ -40,7 +44,11 @@ class Expand(Function):
     is_view = True
 
     def forward(self, xp, x, shape):
-        return xp.broadcast_to(x, shape)
+        try:
+            return xp.broadcast_to(x, shape)
+        except ValueError:
+            raise ValueError(f"can't expand shape {tuple(x.shape)} to {tuple(shape)}: each dim "
+                             "must match or be 1 in the tensor") from None
 
     def backward(self, xp, g):
         return g

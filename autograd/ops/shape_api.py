@@ -44,6 +44,7 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
+    dim0, dim1 = (normalize_axes(d, x.ndim, 'transpose')[0] for d in (dim0, dim1))
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(x, dims)
@@ -282,7 +283,7 @@ def _inplace(x, name, compute):
                              "view (from expand/broadcast_to): clone() it first") from None
     if out._node is not None:
         x._node = out._node
-    x._vc[0] += 1
+    x._bump_version()
     return x
 
 
@@ -309,11 +310,11 @@ def clamp_(x, min=None, max=None):
 def fill_(x, value):
     def filled(t):       # a constant; on the tape, the old value's gradient is zero
         const = Tensor._make(t._backend.xp.full(t.shape, value, dtype=t.dtype), t._backend,
-                             False, None, [0])
+                             False, None, None)
         if not (t.requires_grad and grad_enabled.get()):
             return const
         everywhere = Tensor._make(t._backend.xp.ones(t.shape, dtype=bool), t._backend,
-                                  False, None, [0])
+                                  False, None, None)
         return where(everywhere, const, t)
     return _inplace(x, 'fill_', filled)
 

@@ -16,7 +16,7 @@ swapaxes, flip = s.transpose, s.flip
 
 
 def _const(x, fill):
-    return Tensor._make(x._backend.xp.full(x.shape, fill, dtype=x.dtype), x._backend, False, None, [0])
+    return Tensor._make(x._backend.xp.full(x.shape, fill, dtype=x.dtype), x._backend, False, None, None)
 
 
 def zeros_like(x):
