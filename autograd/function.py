@@ -26,9 +26,11 @@ import itertools
 
 from . import errors
 from .grad_mode import anomaly_enabled, grad_enabled
-from .tensor import Tensor
+from .tensor import Tensor, make_tensor
 
 _sequence = itertools.count()
+_new = object.__new__
+_NO_INPUT = object()        # apply_fast's "no second input" (None can be a real argument)
 FREED = ('freed',)          # what `saved` becomes once backward has released it
 
 
@@ -110,14 +112,76 @@ class Function:
             errors.check_forward_finite(cls.__name__, inputs, out, backend)
         vc = inputs[0]._version_counter() if cls.is_view else None
         if not record:
-            return Tensor._make(out, backend, False, None, vc)
+            return make_tensor(out, backend, False, None, vc)
         node.seq = next(_sequence)
         node.backend = backend
         node.hooks = None
         node.meta = meta
         if node.saved:
             vc = node._resolve_saved(inputs, arrays, out, raw, vc)
-        return Tensor._make(out, backend, True, node, vc)
+        return make_tensor(out, backend, True, node, vc)
+
+    @classmethod
+    def apply_fast(cls, a, b=_NO_INPUT):
+        """apply() for the hot cases: one or two inputs, no keywords; the second may be a
+        Python scalar. Anything else (numpy operands, subclasses, mixed devices, keywords)
+        takes the general apply, so behaviour is identical, only faster."""
+        if type(a) is not Tensor:
+            return cls.apply(a) if b is _NO_INPUT else cls.apply(a, b)
+        backend = a._backend
+        if b is _NO_INPUT:
+            two = False
+        else:
+            tb = type(b)
+            if tb is Tensor:
+                if b._backend is not backend:
+                    return cls.apply(a, b)          # raises the device error
+                two = True
+            elif tb is float or tb is int:
+                two = None                        # a scalar constant
+            else:
+                return cls.apply(a, b)
+        node = _new(cls)
+        ra = a.requires_grad
+        rb = two and b.requires_grad
+        record = (ra or rb) and grad_enabled.get()
+        node.edges = [(a._node or a) if ra else None,
+                      (b._node or b) if rb else None] if record else None
+        node.saved = ()
+        da = a.data
+        try:
+            if two is False:
+                out = node.forward(backend.xp, da)
+            else:
+                out = node.forward(backend.xp, da, b.data if two else b)
+        except errors.OpError:
+            raise
+        except (ValueError, IndexError, TypeError) as e:
+            inputs = (a,) if two is False else (a, b)
+            raise errors.op_failed(getattr(cls, 'label', cls.__name__), inputs, e) from None
+        raw = out
+        if type(out) is not backend.array_type:
+            out = backend.asarray(out)
+        if anomaly_enabled.get():
+            errors.check_forward_finite(cls.__name__, (a,) if two is False else (a, b), out, backend)
+        vc = a._version_counter() if cls.is_view else None
+        if not record:
+            return make_tensor(out, backend, False, None, vc)
+        node.seq = next(_sequence)
+        node.backend = backend
+        node.hooks = None
+        if two is False:
+            node.edges = node.edges[:1]
+            node.meta = [(da.shape, da.dtype)]
+            if node.saved:
+                vc = node._resolve_saved((a,), (da,), out, raw, vc)
+        else:
+            db = b.data if two else b
+            node.meta = [(da.shape, da.dtype) if ra else None,
+                         (db.shape, db.dtype) if rb else None]
+            if node.saved:
+                vc = node._resolve_saved((a, b), (da, db), out, raw, vc)
+        return make_tensor(out, backend, True, node, vc)
 
     def _resolve_saved(self, inputs, arrays, out, raw_out, out_vc):
         """Replace saved input arrays by their Tensors (with versions), mark the output.
@@ -152,6 +216,20 @@ class Function:
     def unpack_saved(self, graph):
         """The saved values for backward: raw arrays, or Tensors when `graph`."""
         saved = self.saved
+        if not graph and saved is not FREED:      # the common case, kept short
+            values = []
+            for s, v in zip(saved, self.versions):
+                if v is not None:
+                    if v == -1:
+                        vc, v = self.out_vc
+                    else:
+                        vc = s._vc
+                        s = s.data
+                    if vc[0] != v:
+                        break                    # changed in place: the slow path says how
+                values.append(s)
+            else:
+                return values
         if saved is FREED:
             raise errors.GraphFreedError(
                 f"{self.name}: trying to backward through the graph a second time; its saved "

@@ -45,7 +45,7 @@ def as_array(data, dtype=None, device=None):
 
 class Tensor:
     """A multi-dimensional array that records the operations applied to it."""
-    __slots__ = ('data', 'grad', 'requires_grad', '_node', '_backend', '_vc', '_hooks',
+    __slots__ = ('data', '_grad', 'requires_grad', '_node', '_backend', '_vc', '_hooks',
                  '__weakref__')
     _is_node = False
     __array_ufunc__ = None           # NumPy defers to our reflected operators
@@ -53,7 +53,7 @@ class Tensor:
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
         self.data, self._backend = as_array(data, dtype, device)
-        self.grad = None
+        self._grad = None
         self._node = None
         self._vc = None                 # the version counter, created on first need
         self._hooks = None
@@ -61,18 +61,27 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data, backend, requires_grad, node, vc):
-        """The fast constructor ops use: no conversion, no checks."""
-        t = object.__new__(Tensor)
-        t.data = data
-        t.grad = None
-        t.requires_grad = requires_grad
-        t._node = node
-        t._backend = backend
-        t._vc = vc
-        t._hooks = None
-        return t
+    @staticmethod
+    def _make(data, backend, requires_grad, node, vc):
+        return make_tensor(data, backend, requires_grad, node, vc)
+
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor) or None; assignable, shape-checked."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned a {type(value).__name__}; assign a Tensor or None")
+            if value.shape != self.data.shape:
+                raise errors.ShapeError(f"grad: assigned a gradient of shape {value.shape} to a "
+                                        f"tensor of shape {self.shape}; they must match")
+            if value._backend is not self._backend:
+                raise errors.DeviceError(f"grad: assigned a gradient on {value.device} to a tensor "
+                                         f"on {self.device}")
+        self._grad = value
 
     # --- what it is ---------------------------------------------------------
     @property
@@ -315,6 +324,19 @@ class Tensor:
         elif self.requires_grad:
             extras.append('requires_grad=True')
         return 'tensor(' + ', '.join([body] + extras) + ')'
+
+
+def make_tensor(data, backend, requires_grad, node, vc, _new=object.__new__):
+    """The fast constructor ops use: no conversion, no checks (a plain function: no binding)."""
+    t = _new(Tensor)
+    t.data = data
+    t._grad = None
+    t.requires_grad = requires_grad
+    t._node = node
+    t._backend = backend
+    t._vc = vc
+    t._hooks = None
+    return t
 
 
 class _RetainGrad:

@@ -269,6 +269,25 @@ def test_hook_handle_remove():
     assert_close(x.grad, [2.0])
 
 
+def test_retain_grad_reflects_hooks():
+    # PyTorch >= 2.0: the retained .grad is the gradient after all hooks
+    x = leaf([1.0])
+    y = x * 2.0
+    y.retain_grad()
+    y.register_hook(lambda g: g * 10.0)
+    y.sum().backward()
+    assert_close(y.grad, [10.0])
+    assert_close(x.grad, [20.0])
+
+
+def test_leaf_hook_runs_under_ag_grad_with_create_graph():
+    x = ag.tensor(np.array(2.0), requires_grad=True)
+    x.register_hook(lambda g: g * g)
+    (g,) = ag.grad(x ** 3, x, create_graph=True)
+    assert_close(g, 144.0)          # (3 x^2)^2
+    assert g.requires_grad
+
+
 # --------------------------------------------------------------------------
 # freed graphs and retain_graph
 # --------------------------------------------------------------------------
@@ -420,6 +439,27 @@ def test_ag_grad_non_scalar_without_grad_outputs_raises():
     x = leaf(np.ones((2, 3)))
     with pytest.raises(RuntimeError):
         ag.grad(x * 2.0, x)
+
+
+def test_ag_grad_wrt_non_leaf_and_backward_inputs():
+    x = leaf([1.0, 2.0])
+    a = x * 3.0
+    (ga,) = ag.grad((a * a).sum(), a)
+    assert_close(ga, [6.0, 12.0])
+    assert x.grad is None
+
+    w = leaf([3.0, 4.0])
+    (x * w).sum().backward(inputs=[x])
+    assert_close(x.grad, [3.0, 4.0])
+    assert w.grad is None
+
+
+def test_backward_create_graph_retains_graph_by_default():
+    x = ag.tensor(np.array(3.0), requires_grad=True)
+    y = x ** 2
+    y.backward(create_graph=True)
+    y.backward()
+    assert_close(x.grad, 12.0)
 
 
 # --------------------------------------------------------------------------
@@ -680,6 +720,54 @@ def test_in_place_writes_through_to_views_memory():
     t = ag.from_numpy(base)
     t.add_(1.0)
     assert_close(base, [1.0, 1.0, 1.0])
+
+
+def test_augmented_assignment_is_in_place_like_pytorch():
+    # the classic update `with no_grad(): w -= lr * w.grad` must update the
+    # parameter object itself, not rebind the name to a new tensor
+    w = leaf([1.0, 2.0])
+    (w * w).sum().backward()
+    ref = w
+    v0 = w._version
+    with ag.no_grad():
+        w -= 0.1 * w.grad
+    assert w is ref
+    assert_close(ref, [0.8, 1.6])
+    assert ref.is_leaf and ref.requires_grad
+    assert ref._version > v0
+
+    t = ag.tensor(np.array([1.0, 2.0]))
+    storage = t.data
+    t0 = t
+    t += 1.0
+    t *= 2.0
+    t /= 4.0
+    t -= 0.5
+    assert t is t0
+    np.testing.assert_allclose(storage, [0.5, 1.0])
+
+
+def test_augmented_assignment_on_leaf_requiring_grad_raises():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError):
+        x += 1.0
+
+
+def test_in_place_on_view_shares_version_counter():
+    x = ag.tensor(np.arange(4.0))
+    v = x[1:3]
+    v0 = x._version
+    v.add_(10.0)
+    assert x.tolist() == [0.0, 11.0, 12.0, 3.0]
+    assert x._version > v0
+
+    w = leaf(np.arange(1.0, 5.0))
+    a = w * 1.0
+    b = (a * a).sum()          # saves a
+    with ag.no_grad():
+        a[1:3].mul_(0.0)       # modify a through a view
+    with pytest.raises(RuntimeError):
+        b.backward()
 
 
 # --------------------------------------------------------------------------
@@ -1060,6 +1148,26 @@ def test_max_with_dim_named_fields():
     r = x.max(dim=0)
     assert_close(r.values, [7.0, 5.0])
     assert r.indices.tolist() == [1, 0]
+
+
+def test_full_max_ties_split_evenly_and_index_duplicates_accumulate():
+    x = leaf([1.0, 3.0, 3.0])
+    x.max().backward()
+    assert_close(x.grad, [0.0, 0.5, 0.5])
+
+    y = leaf(np.arange(4.0))
+    y[ag.tensor(np.array([0, 0, 2]))].sum().backward()
+    assert_close(y.grad, [2.0, 0.0, 1.0, 0.0])
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+    seen = []
+    with ag.no_grad():
+        th = threading.Thread(target=lambda: seen.append(ag.is_grad_enabled()))
+        th.start()
+        th.join()
+    assert seen == [True]
 
 
 def test_split_chunk_size_semantics():

@@ -253,6 +253,11 @@ def _anomaly_log():
         ag.log(ag.tensor([-1.0], requires_grad=True))
 
 
+def _grad_wrong_shape():
+    x = t((2,), rg=True)
+    x.grad = t((3,))
+
+
 def _add_string():
     return t((2,)) + "a"
 
@@ -304,6 +309,7 @@ CASES = [
     pytest.param(_retain_grad_no_rg, (RuntimeError,), [AnyOf("requires_grad", "require grad", "requires grad")], id="retain_grad-no-rg"),
     pytest.param(_hook_no_rg, (RuntimeError,), [AnyOf("requires_grad", "require grad", "requires grad")], id="hook-no-rg"),
     pytest.param(_anomaly_log, (RuntimeError,), ["log"], id="anomaly-log"),
+    pytest.param(_grad_wrong_shape, SHAPE_ERR, [Shape(2), Shape(3)], id="grad-assign-wrong-shape"),
     pytest.param(_add_string, (TypeError,), [], id="add-string"),
 ]
 
@@ -318,25 +324,35 @@ def test_bad_input_raises_clear_error(fn, exc, needles):
 
 # ---- devices ---------------------------------------------------------------
 def _second_device():
+    """'cuda' when there is one, else a second NumPy-backed device registered for tests."""
     try:
         if ag.cuda.is_available():
             return "cuda"
     except AttributeError:
         pass
-    return None
+    try:
+        from autograd.backends.numpy_backend import NumpyBackend
+    except ImportError:
+        return None
+    if not hasattr(ag.backends, "register"):
+        return None
+    return ag.backends.register(NumpyBackend("fake:7")).name
 
 
-def test_mixed_devices_error_names_both():
+def test_mixed_devices_error_names_op_and_both_devices():
     dev = _second_device()
     if dev is None:
-        pytest.skip("no second device available (no CUDA); the fake-device test lives elsewhere")
+        pytest.skip("no second device (no CUDA and no test device registry)")
     a = ag.tensor(np.ones(3))
     b = ag.tensor(np.ones(3)).to(dev)
-    for op in (lambda: a + b, lambda: b * a, lambda: ag.matmul(a, b)):
+    assert b.device.startswith(dev)
+    cases = [("add", lambda: a + b), ("mul", lambda: b * a),
+             ("matmul", lambda: ag.matmul(a, b)), ("cat", lambda: ag.cat([a, b]))]
+    for op, fn in cases:
         with pytest.raises((RuntimeError, ValueError, TypeError)) as ei:
-            op()
+            fn()
         msg = str(ei.value).lower()
-        assert "cpu" in msg and "cuda" in msg, msg
+        assert op in msg and "cpu" in msg and dev in msg, msg
 
 
 def test_unknown_device_raises():

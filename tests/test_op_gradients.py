@@ -28,6 +28,11 @@ def I(values):
     return ag.tensor(values)
 
 
+def _augmented(a, b, name):
+    t = a * 1                      # a non-leaf: augmented assignment is recorded in place
+    return getattr(t, name)(b)
+
+
 # name -> (function of the inputs, inputs factory)
 ROWS = {
     # arithmetic (broadcasting in the rows that mix shapes)
@@ -52,6 +57,11 @@ ROWS = {
     '__neg__': (lambda a: -a, lambda: [R(2, 3)]),
     '__pos__': (lambda a: +a * 1, lambda: [R(2, 3)]),
     '__abs__': (lambda a: abs(a), lambda: [R(2, 3)]),
+    '__iadd__': (lambda a, b: _augmented(a, b, '__iadd__'), lambda: [R(2, 3), R(3)]),
+    '__isub__': (lambda a, b: _augmented(a, b, '__isub__'), lambda: [R(2, 3), R(3)]),
+    # (t *= b with b requiring grad needs t's old value: an in-place error, as PyTorch)
+    '__imul__': (lambda a: _augmented(a, 2.5, '__imul__'), lambda: [R(2, 3)]),
+    '__itruediv__': (lambda a: _augmented(a, 4.0, '__itruediv__'), lambda: [R(2, 3)]),
     '__getitem__': (lambda a: a[1:, ::-1][:, None, [0, 0, 2]] + a[a.detach() > 0].sum() + a[..., -1],
                     lambda: [R(3, 4)]),
     'subtract': (lambda a, b: a.subtract(b), lambda: [R(2, 3), R(3)]),

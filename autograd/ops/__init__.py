@@ -45,10 +45,10 @@ METHODS.update({
 
 
 
-def _direct(op):
-    """Op.apply as a function, so that Python passes the tensor as `self`."""
-    apply = Function.apply.__func__
-    if op in (E.Neg,):
+def _direct(op, unary=False):
+    """The op's fast apply as a function, so that Python passes the tensor as `self`."""
+    apply = Function.apply_fast.__func__
+    if unary:
         return lambda a: apply(op, a)
     return lambda a, b: apply(op, a, b)
 
@@ -62,9 +62,11 @@ OPERATORS = {
     '__truediv__': _direct(E.Div), '__rtruediv__': lambda a, b: E.Div.apply(b, a),
     '__pow__': _direct(E.Pow), '__rpow__': lambda a, b: E.Pow.apply(b, a),
     '__matmul__': m.matmul, '__rmatmul__': lambda a, b: m.matmul(b, a),
-    '__neg__': _direct(E.Neg), '__pos__': lambda a: a, '__abs__': m.abs,
+    '__neg__': _direct(E.Neg, unary=True), '__pos__': lambda a: a, '__abs__': m.abs,
     '__eq__': m.eq, '__ne__': m.ne, '__lt__': m.lt, '__le__': m.le, '__gt__': m.gt,
     '__ge__': m.ge, '__getitem__': s.getitem,
+    # `w -= lr * w.grad` updates w itself, as in PyTorch
+    '__iadd__': s.add_, '__isub__': s.sub_, '__imul__': s.mul_, '__itruediv__': s.div_,
 }
 
 
@@ -102,6 +104,10 @@ def _bind():
         setattr(Tensor, name, fn)
     for name, fn in OPERATORS.items():
         setattr(Tensor, name, fn)
+    for name, op in (('exp', E.Exp), ('log', E.Log), ('tanh', E.Tanh), ('sigmoid', E.Sigmoid),
+                     ('relu', E.Relu), ('sqrt', E.Sqrt), ('sin', E.Sin), ('cos', E.Cos),
+                     ('abs', E.Abs), ('neg', E.Neg), ('square', E.Square)):
+        setattr(Tensor, name, _direct(op, unary=True))     # hot unary methods skip the wrapper
     Tensor.__setitem__ = _setitem
     Tensor.__iter__ = lambda self: (self[i] for i in range(len(self)))
     Tensor.T = property(s.T)

@@ -139,7 +139,7 @@ def test_batchnorm_state_dict_keys_and_repr():
     m = nn.BatchNorm2d(3)
     assert list(m.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
     assert m.num_batches_tracked.dtype == np.int64
-    assert repr(m) == "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(m) == "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
     m = nn.BatchNorm1d(4, affine=False, track_running_stats=False)
     assert list(m.state_dict()) == []
     assert [n for n, _ in nn.BatchNorm1d(2).named_parameters()] == ["weight", "bias"]
@@ -293,3 +293,21 @@ def test_layers_in_sequential_train_step():
         losses.append(loss.item())
     assert losses[-1] < losses[0]
     assert "(1): BatchNorm1d(8, eps=1e-05" in repr(model)
+
+
+def test_factory_kwargs_and_legacy_reduction():
+    m = nn.Linear(3, 2, dtype="float64")
+    assert m.weight.dtype == np.float64 and m.bias.dtype == np.float64
+    assert nn.BatchNorm1d(2, dtype="float64").running_mean.dtype == np.float64
+    assert nn.MSELoss(size_average=False).reduction == "sum"
+    assert nn.MSELoss(reduce=False).reduction == "none"
+
+
+def test_bn_bias_false_and_layers_exported():
+    m = nn.BatchNorm2d(2, bias=False)
+    assert list(m.state_dict()) == ["weight", "running_mean", "running_var", "num_batches_tracked"]
+    assert m(ag.randn(2, 2, 3, 3)).shape == (2, 2, 3, 3)
+    import nn.layers as L
+    for name in ["Linear", "ReLU", "Dropout", "BatchNorm2d", "LayerNorm", "Embedding", "CrossEntropyLoss",
+                 "NegativeSamplingLoss"]:
+        assert getattr(nn, name) is getattr(L, name)

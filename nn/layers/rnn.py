@@ -1,0 +1,298 @@
+"""RNN, LSTM, GRU (multi-layer, bidirectional, batch_first, dropout) and their cells.
+
+Parameter names, shapes, gate orders (LSTM i,f,g,o; GRU r,z,n), initialisation
+U(-1/sqrt(hidden), 1/sqrt(hidden)) and return values are PyTorch's. Per layer
+and direction the input projection of the whole sequence is ONE GEMM
+(x @ W_ih^T + b_ih over all T*B rows), then one fused op runs the recurrence
+(autograd/ops/rnn.py: LSTMSeqOp / GRUSeqOp / RNNSeqOp, BPTT hand-written).
+"""
+import math
+
+import autograd as ag
+from autograd.ops.rnn import GRUCellOp, GRUSeqOp, LSTMCellOp, LSTMSeqOp, RNNSeqOp
+
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {'LSTM': 4, 'GRU': 3, 'RNN_TANH': 1, 'RNN_RELU': 1}
+
+
+def _project(x, w_ih, b_ih):
+    """x (T, B, I) -> x @ w_ih.T + b_ih as (T, B, G): one GEMM over T*B rows."""
+    T, B, I = x.shape
+    xg = x.reshape(T * B, I) @ w_ih.T
+    if b_ih is not None:
+        xg = xg + b_ih
+    return xg.reshape(T, B, w_ih.shape[0])
+
+
+def _dropout(x, p):
+    from .. import functional as F
+    return F.dropout(x, p, True)
+
+
+class RNNBase(Module):
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__()
+        if proj_size:
+            raise NotImplementedError("proj_size is not supported")
+        if not isinstance(hidden_size, int) or hidden_size <= 0:
+            raise ValueError(f"hidden_size must be a positive int, got {hidden_size}")
+        if not isinstance(num_layers, int) or num_layers <= 0:
+            raise ValueError(f"num_layers must be a positive int, got {num_layers}")
+        if not 0 <= dropout <= 1 or isinstance(dropout, bool):
+            raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = 0
+        gate = _GATES[mode] * hidden_size
+        dirs = 2 if bidirectional else 1
+        names = []
+        for layer in range(num_layers):
+            layer_in = input_size if layer == 0 else hidden_size * dirs
+            for d in range(dirs):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                params = [("weight_ih" + sfx, (gate, layer_in)), ("weight_hh" + sfx, (gate, hidden_size))]
+                if bias:
+                    params += [("bias_ih" + sfx, (gate,)), ("bias_hh" + sfx, (gate,))]
+                for name, shape in params:
+                    setattr(self, name, Parameter(ag.empty(*shape, dtype=dtype, device=device)))
+                    names.append(name)
+        self._flat_weights_names = names
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -stdv, stdv)
+
+    def _layer_params(self, layer, d):
+        sfx = f"_l{layer}" + ("_reverse" if d else "")
+        get = lambda n: getattr(self, n + sfx) if self.bias else None   # noqa: E731
+        return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), get("bias_ih"), get("bias_hh")
+
+    def _check_input(self, input):
+        name = type(self).__name__
+        if not isinstance(input, ag.Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "
+                             f"{tuple(input.shape)}")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                             f"{self.input_size}, got {input.shape[-1]} (input shape {tuple(input.shape)})")
+
+    def _check_hidden(self, h, B, unbatched, what):
+        dirs = 2 if self.bidirectional else 1
+        expected = (self.num_layers * dirs, B, self.hidden_size)
+        if unbatched:
+            expected = (expected[0], expected[2])
+        if tuple(h.shape) != expected:
+            raise ValueError(f"{type(self).__name__}: expected {what} size {expected}, got "
+                             f"{tuple(h.shape)}")
+
+    def forward(self, input, hx=None):
+        self._check_input(input)
+        unbatched = input.ndim == 2
+        x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
+        T, B = x.shape[0], x.shape[1]
+        dirs = 2 if self.bidirectional else 1
+        H = self.hidden_size
+        lstm = self.mode == 'LSTM'
+        h0 = c0 = None
+        if hx is not None:
+            if lstm:
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise ValueError("LSTM: hx must be a tuple (h_0, c_0)")
+                h0, c0 = hx
+                self._check_hidden(h0, B, unbatched, "hidden[0]")
+                self._check_hidden(c0, B, unbatched, "hidden[1]")
+                if unbatched:
+                    h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
+            else:
+                h0 = hx
+                self._check_hidden(h0, B, unbatched, "hidden")
+                if unbatched:
+                    h0 = h0.unsqueeze(1)
+        zeros = None
+        if h0 is None or (lstm and c0 is None):
+            zeros = ag.zeros(B, H, dtype=x.dtype, device=x.device)
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                k = layer * dirs + d
+                w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, d)
+                xg = _project(x, w_ih, b_ih)
+                hk = zeros if h0 is None else h0[k]
+                last = 0 if d else T - 1
+                if lstm:
+                    ck = zeros if c0 is None else c0[k]
+                    res = LSTMSeqOp.apply(xg, hk, ck, w_hh, b_hh, reverse=bool(d))
+                    outs.append(res[:T])
+                    h_n.append(res[last])
+                    c_n.append(res[T])
+                else:
+                    if self.mode == 'GRU':
+                        res = GRUSeqOp.apply(xg, hk, w_hh, b_hh, reverse=bool(d))
+                    else:
+                        res = RNNSeqOp.apply(xg, hk, w_hh, b_hh, reverse=bool(d),
+                                             nonlinearity='tanh' if self.mode == 'RNN_TANH' else 'relu')
+                    outs.append(res)
+                    h_n.append(res[last])
+            x = outs[0] if dirs == 1 else ag.cat(outs, dim=2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = _dropout(x, self.dropout)
+        out = x
+        h_n = ag.stack(h_n, dim=0)
+        if lstm:
+            c_n = ag.stack(c_n, dim=0)
+        if unbatched:
+            out = out.squeeze(1)
+            h_n = h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if lstm else c_n
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        return (out, (h_n, c_n)) if lstm else (out, h_n)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: h' = tanh|relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
+        if nonlinearity not in ('tanh', 'relu'):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.nonlinearity = nonlinearity
+        super().__init__('RNN_TANH' if nonlinearity == 'tanh' else 'RNN_RELU', input_size,
+                         hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device=device, dtype=dtype)
+
+
+class LSTM(RNNBase):
+    """Returns (output, (h_n, c_n)); gates i, f, g, o."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__('LSTM', input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device=device, dtype=dtype)
+
+
+class GRU(RNNBase):
+    """Returns (output, h_n); gates r, z, n."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        super().__init__('GRU', input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device=device, dtype=dtype)
+
+
+class RNNCellBase(Module):
+    _gates = 1
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        G = self._gates * hidden_size
+        self.weight_ih = Parameter(ag.empty(G, input_size, dtype=dtype, device=device))
+        self.weight_hh = Parameter(ag.empty(G, hidden_size, dtype=dtype, device=device))
+        if bias:
+            self.bias_ih = Parameter(ag.empty(G, dtype=dtype, device=device))
+            self.bias_hh = Parameter(ag.empty(G, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -stdv, stdv)
+
+    def _prepare(self, input, hx):
+        name = type(self).__name__
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name}: expected a 1-D (unbatched) or 2-D input, got shape "
+                             f"{tuple(input.shape)}")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: input has inconsistent input_size: got {input.shape[-1]}, "
+                             f"expected {self.input_size} (input shape {tuple(input.shape)})")
+        unbatched = input.ndim == 1
+        x = input.unsqueeze(0) if unbatched else input
+        xg = x @ self.weight_ih.T
+        if self.bias_ih is not None:
+            xg = xg + self.bias_ih
+        states = hx if isinstance(hx, (tuple, list)) else (hx,)
+        out = []
+        for s in states:
+            if s is None:
+                s = ag.zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
+            else:
+                s = s.unsqueeze(0) if unbatched else s
+                if tuple(s.shape) != (x.shape[0], self.hidden_size):
+                    raise ValueError(f"{name}: expected hidden state of shape "
+                                     f"{(x.shape[0], self.hidden_size)}, got {tuple(s.shape)}")
+            out.append(s)
+        return unbatched, xg, out
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        return s
+
+
+class RNNCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity='tanh', device=None,
+                 dtype=None):
+        if nonlinearity not in ('tanh', 'relu'):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+
+    def forward(self, input, hx=None):
+        unbatched, xg, (h,) = self._prepare(input, hx)
+        pre = xg + h @ self.weight_hh.T
+        if self.bias_hh is not None:
+            pre = pre + self.bias_hh
+        h2 = pre.tanh() if self.nonlinearity == 'tanh' else pre.relu()
+        return h2.squeeze(0) if unbatched else h2
+
+
+class LSTMCell(RNNCellBase):
+    _gates = 4
+
+    def forward(self, input, hx=None):
+        unbatched, xg, states = self._prepare(input, (None, None) if hx is None else hx)
+        res = LSTMCellOp.apply(xg, states[0], states[1], self.weight_hh, self.bias_hh)
+        h, c = res[0], res[1]
+        return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
+
+
+class GRUCell(RNNCellBase):
+    _gates = 3
+
+    def forward(self, input, hx=None):
+        unbatched, xg, (h,) = self._prepare(input, hx)
+        h2 = GRUCellOp.apply(xg, h, self.weight_hh, self.bias_hh)
+        return h2.squeeze(0) if unbatched else h2
