@@ -753,6 +753,38 @@ def test_augmented_assignment_on_leaf_requiring_grad_raises():
         x += 1.0
 
 
+def test_differentiable_in_place_on_non_leaf():
+    # as in PyTorch, an in-place op on a non-leaf is recorded on the tape
+    x0 = np.array([1.0, 2.0])
+    x = leaf(x0)
+    y = x * 2.0
+    assert y.mul_(3.0) is y
+    y.sum().backward()
+    assert_close(x.grad, [6.0, 6.0])
+
+    x = leaf(x0)
+    y = x * 2.0
+    y0 = y
+    y += x
+    assert y is y0
+    y.sum().backward()
+    assert_close(x.grad, [3.0, 3.0])
+
+    x = leaf(x0)
+    y = x * 1.0
+    y.clamp_(0.0, 1.5)
+    y.sum().backward()
+    assert_close(x.grad, [1.0, 0.0])
+
+    # ... and it still invalidates what an earlier op saved
+    x = leaf(x0)
+    y = x * 2.0
+    b = y * y
+    y += 1.0
+    with pytest.raises(RuntimeError, match="(?i)mul"):
+        b.sum().backward()
+
+
 def test_in_place_on_view_shares_version_counter():
     x = ag.tensor(np.arange(4.0))
     v = x[1:3]
