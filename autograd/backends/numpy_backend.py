@@ -12,15 +12,27 @@ from types import SimpleNamespace
 import numpy as np
 
 
-def _namespace(module, extras):
-    """NumPy's public functions plus `extras`, in one flat namespace.
+class _ArrayNamespace(SimpleNamespace):
+    """An array module's loaded names plus extras: lookups are plain dict lookups;
+    a name not copied (a lazily imported submodule such as `fft`) is fetched from
+    the module on first use."""
 
-    A SimpleNamespace, not the module, so that extras cannot collide with
-    NumPy's own names, and attribute lookup stays a plain dict lookup.
+    def __getattr__(self, name):
+        value = getattr(self.__dict__['_module'], name)
+        setattr(self, name, value)
+        return value
+
+
+def _namespace(module, extras):
+    """The module's public names plus `extras`, in one flat namespace.
+
+    Only names already in the module's dict are copied: asking for every name in
+    dir(numpy) would import its lazy submodules (f2py, testing, ...) and double
+    the import time of autograd.
     """
-    names = {k: getattr(module, k) for k in dir(module) if not k.startswith('_')}
+    names = {k: v for k, v in vars(module).items() if not k.startswith('_')}
     names.update(extras)
-    return SimpleNamespace(**names)
+    return _ArrayNamespace(_module=module, **names)
 
 
 def sum_to(xp, g, shape):
