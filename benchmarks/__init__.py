@@ -18,4 +18,5 @@ against PyTorch only when ``import torch`` works.
 # slow down or break another)
 SUBCOMMANDS = {
     "overhead": "benchmarks.overhead",
+    "train": "benchmarks.train",
 }

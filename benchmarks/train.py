@@ -1,0 +1,314 @@
+"""Whole training steps on small models, against hand-written NumPy and PyTorch.
+
+mlp     784-1024-1024-10 MLP (ReLU), F.cross_entropy, optim.SGD(lr=0.01),
+        batch 256 of float32 random data. One step: zero_grad, forward, loss,
+        backward, optimizer step. The NumPy column is the same step by hand
+        (forward, softmax-cross-entropy backward, in-place SGD update): the floor
+        for any engine on NumPy.
+lenet   Conv2d(1,8,5), ReLU, MaxPool2d(2), Conv2d(8,16,5), ReLU, MaxPool2d(2),
+        flatten, Linear 256->120->84->10; batch 64 of 1x28x28; same step as mlp.
+lstm    nn.LSTM(64, 128), sequence 35, batch 32; forward + backward of
+        ``output.sum()``, no optimizer.
+
+Time is milliseconds per step: ``--steps`` steps per repeat, one warm-up repeat,
+then ``--repeat`` timed repeats, columns interleaved round-robin so load on the
+machine hits them alike; best and median are reported. Peak memory is the
+tracemalloc peak over one separate (untimed) step, in MB: it sees every
+allocation made through Python's allocator, NumPy arrays included, but not
+PyTorch's own C++ allocations, so the torch figure is only its Python-side
+overhead.
+"""
+
+import time
+import tracemalloc
+import traceback
+
+import numpy as np
+
+from ._common import (fmt_num, machine_info, print_table, settle_gc, summarize,
+                      try_import_torch)
+
+NAME = "train"
+HELP = "training-step time and peak Python-heap memory (MLP, LeNet, LSTM)"
+
+WORKLOADS = ("mlp", "lenet", "lstm")
+LABELS = {"mlp": "MLP 784-1024-1024-10 b256",
+          "lenet": "LeNet 1x28x28 b64",
+          "lstm": "LSTM 64->128 seq35 b32"}
+
+
+def add_arguments(p):
+    p.add_argument("--steps", type=int, default=5,
+                   help="training steps per timed repeat (default: %(default)s)")
+    p.add_argument("--workloads", default=",".join(WORKLOADS),
+                   help="comma-separated subset of %s (default: all)" % ",".join(WORKLOADS))
+    p.add_argument("--no-torch", action="store_true",
+                   help="skip the PyTorch comparison even if torch is installed")
+    p.add_argument("--seed", type=int, default=0)
+
+
+# --------------------------------------------------------------------------
+# data
+
+
+def _data(name, seed):
+    rng = np.random.default_rng(seed)
+    if name == "mlp":
+        x = rng.standard_normal((256, 784)).astype(np.float32)
+        y = rng.integers(0, 10, 256).astype(np.int64)
+        return x, y
+    if name == "lenet":
+        x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
+        y = rng.integers(0, 10, 64).astype(np.int64)
+        return x, y
+    if name == "lstm":
+        return (rng.standard_normal((35, 32, 64)).astype(np.float32),)
+    raise ValueError(name)
+
+
+# --------------------------------------------------------------------------
+# models: the same code builds ours (nn) and torch's (torch.nn)
+
+
+def _build(name, nn_mod):
+    if name == "mlp":
+        return nn_mod.Sequential(nn_mod.Linear(784, 1024), nn_mod.ReLU(),
+                                 nn_mod.Linear(1024, 1024), nn_mod.ReLU(),
+                                 nn_mod.Linear(1024, 10))
+    if name == "lenet":
+        return nn_mod.Sequential(nn_mod.Conv2d(1, 8, 5), nn_mod.ReLU(), nn_mod.MaxPool2d(2),
+                                 nn_mod.Conv2d(8, 16, 5), nn_mod.ReLU(), nn_mod.MaxPool2d(2),
+                                 nn_mod.Flatten(),
+                                 nn_mod.Linear(256, 120), nn_mod.ReLU(),
+                                 nn_mod.Linear(120, 84), nn_mod.ReLU(),
+                                 nn_mod.Linear(84, 10))
+    if name == "lstm":
+        return nn_mod.LSTM(64, 128)
+    raise ValueError(name)
+
+
+def _make_step(name, model, F, optim, x, y=None):
+    if name == "lstm":
+        def step():
+            model.zero_grad()
+            out, _ = model(x)
+            out.sum().backward()
+        return step
+
+    opt = optim.SGD(model.parameters(), lr=0.01)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def _ours(name, data):
+    import autograd as ag
+    import nn
+    import nn.functional as F
+    from nn import optim
+
+    model = _build(name, nn)
+    args = [ag.tensor(a) for a in data]
+    return {"step": _make_step(name, model, F, optim, *args)}
+
+
+def _torch(torch, name, data):
+    import torch.nn.functional as F
+    from torch import optim
+
+    model = _build(name, torch.nn)
+    args = [torch.from_numpy(a) for a in data]
+    return {"step": _make_step(name, model, F, optim, *args),
+            "threads": torch.get_num_threads()}
+
+
+def _numpy_mlp(data, seed):
+    """Hand-written MLP step: forward, softmax-CE backward, in-place SGD."""
+    x, y = data
+    rng = np.random.default_rng(seed + 1)
+    sizes = [784, 1024, 1024, 10]
+    Ws, bs = [], []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1.0 / np.sqrt(fan_in)
+        Ws.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
+        bs.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    n = x.shape[0]
+    rows = np.arange(n)
+    lr = np.float32(0.01)
+
+    def step():
+        W1, W2, W3 = Ws
+        b1, b2, b3 = bs
+        z1 = x @ W1 + b1
+        h1 = np.maximum(z1, 0)
+        z2 = h1 @ W2 + b2
+        h2 = np.maximum(z2, 0)
+        logits = h2 @ W3 + b3
+        m = logits.max(axis=1, keepdims=True)
+        e = np.exp(logits - m)
+        s = e.sum(axis=1, keepdims=True)
+        p = e / s
+        loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[rows, y]))
+        g = p
+        g[rows, y] -= 1
+        g /= n
+        gW3 = h2.T @ g
+        gb3 = g.sum(0)
+        g = g @ W3.T
+        g *= (z2 > 0)
+        gW2 = h1.T @ g
+        gb2 = g.sum(0)
+        g = g @ W2.T
+        g *= (z1 > 0)
+        gW1 = x.T @ g
+        gb1 = g.sum(0)
+        for P, G in ((W1, gW1), (b1, gb1), (W2, gW2), (b2, gb2), (W3, gW3), (b3, gb3)):
+            P -= lr * G
+        return loss
+
+    return {"step": step}
+
+
+# --------------------------------------------------------------------------
+
+
+def _guarded(fn, *a):
+    try:
+        return fn(*a)
+    except Exception as e:
+        traceback.print_exc()
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+def _peak_mb(step):
+    """tracemalloc peak over one step, MB (above what was allocated before it)."""
+    settle_gc()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak() if hasattr(tracemalloc, "reset_peak") else None
+        base = tracemalloc.get_traced_memory()[0]
+        step()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return (peak - base) / 2 ** 20
+
+
+def bench_workload(name, args, torch):
+    data = _data(name, args.seed)
+    sides = {"ours": _guarded(_ours, name, data)}
+    if name == "mlp":
+        sides["numpy"] = _guarded(_numpy_mlp, data, args.seed)
+    if torch is not None:
+        sides["torch"] = _guarded(_torch, torch, name, data)
+
+    samples = {s: [] for s in sides}
+    for r in range(1 + args.repeat):  # round 0 is the warm-up
+        for side, spec in sides.items():
+            if "error" in spec:
+                continue
+            settle_gc()
+            try:
+                t0 = time.perf_counter()
+                for _ in range(args.steps):
+                    spec["step"]()
+                dt = (time.perf_counter() - t0) / args.steps
+            except Exception as e:
+                traceback.print_exc()
+                spec["error"] = f"{type(e).__name__}: {e}"
+                continue
+            if r:
+                samples[side].append(dt)
+
+    out = {"label": LABELS[name], "steps": args.steps, "repeat": args.repeat,
+           "unit": "ms/step"}
+    for side, spec in sides.items():
+        res = {}
+        if "threads" in spec:
+            res["threads"] = spec["threads"]
+        if samples[side]:
+            st = summarize(samples[side])
+            res["ms"] = st["min"] * 1e3
+            res["ms_median"] = st["median"] * 1e3
+            res["samples_ms"] = [s * 1e3 for s in st["samples"]]
+        if "error" not in spec:
+            try:
+                res["peak_mb"] = _peak_mb(spec["step"])
+            except Exception as e:
+                traceback.print_exc()
+                spec["error"] = f"{type(e).__name__}: {e}"
+        if "error" in spec:
+            res["error"] = spec["error"]
+        out[side] = res
+    return out
+
+
+def _ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def _x(v):
+    return fmt_num(v) + ("x" if v is not None else "")
+
+
+def report(result):
+    steps = result["steps"]
+    print(f"\ntraining step: best (median) of {result['repeat']} repeats x {steps} steps "
+          f"after 1 warm-up repeat; ms per step; peak = tracemalloc peak over one step, MB")
+    headers = ["workload", "ours ms", "numpy ms", "torch ms", "ours/numpy", "ours/torch",
+               "ours peak MB", "torch peak MB"]
+    rows = []
+    for name in result["workloads"]:
+        w = result[name]
+        o, n, t = w.get("ours", {}), w.get("numpy", {}), w.get("torch", {})
+
+        def cell(d):
+            if "ms" not in d:
+                return "-"
+            return f"{fmt_num(d['ms'])} ({fmt_num(d['ms_median'])})"
+
+        rows.append([w["label"], cell(o), cell(n), cell(t),
+                     _x(_ratio(o.get("ms"), n.get("ms"))),
+                     _x(_ratio(o.get("ms"), t.get("ms"))),
+                     fmt_num(o.get("peak_mb")), fmt_num(t.get("peak_mb"))])
+    print_table(headers, rows)
+    for name in result["workloads"]:
+        for side, r in result[name].items():
+            if isinstance(r, dict) and "error" in r:
+                print(f"  {name}/{side} failed: {r['error']}")
+    if result.get("torch_threads") is not None:
+        print(f"  torch: {result['torch_threads']} threads (default). Its peak MB is "
+              f"tracemalloc too, which does not see torch's C++ allocations "
+              f"(tensor storage, autograd graph): only its Python-side overhead.")
+    else:
+        print("  (no PyTorch column: torch is not installed, or --no-torch)")
+    print("  numpy: hand-written MLP step (forward, softmax-CE backward, in-place SGD); "
+          "MLP only.")
+
+
+def run(args):
+    torch = None if args.no_torch else try_import_torch()
+    names = [s.strip() for s in args.workloads.split(",") if s.strip()]
+    for s in names:
+        if s not in WORKLOADS:
+            raise SystemExit(f"unknown workload {s!r}; choose from {', '.join(WORKLOADS)}")
+    result = {"benchmark": "train", "workloads": names, "steps": args.steps,
+              "repeat": args.repeat,
+              "torch_threads": torch.get_num_threads() if torch is not None else None}
+    if torch is not None:
+        torch.manual_seed(args.seed)
+    for name in names:
+        result[name] = bench_workload(name, args, torch)
+    result["machine"] = machine_info()
+    report(result)
+    errors = [f"{w}/{side}" for w in names
+              for side, r in result[w].items() if isinstance(r, dict) and "error" in r]
+    if errors:
+        result["errors"] = errors
+    return result
