@@ -7,10 +7,7 @@ def is_available():
 
 
 def device_count():
-    if not is_available():
-        return 0
-    import cupy
-    return cupy.cuda.runtime.getDeviceCount()
+    return backends.cuda_device_count()
 
 
 def synchronize(device=None):

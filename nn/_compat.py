@@ -51,11 +51,7 @@ def xp_of(arr):
             return ns()
         except Exception:
             pass
-    mod = type(arr).__module__.split(".")[0]
-    if mod == "cupy":
-        import cupy
-        return cupy
-    return np
+    return ag.backends.of_array(arr).xp      # the backend owns the GPU import
 
 
 def to_numpy(x):

@@ -21,6 +21,21 @@ def cuda_available():
         return False
 
 
+def cuda_device_count():
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:
+        return 0
+
+
+def of_array(array):
+    """The backend a raw array belongs to (NumPy -> cpu, CuPy -> its cuda:N)."""
+    if type(array).__module__.split('.')[0] == 'cupy':
+        return get(f'cuda:{array.device.id}')
+    return _registry['cpu']
+
+
 def _normalize(device):
     device = str(device)
     if device == 'cuda':
