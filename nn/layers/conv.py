@@ -1,5 +1,4 @@
 """Conv1d, Conv2d, ConvTranspose2d (PyTorch's parameter shapes, init and state_dict keys)."""
-import math
 
 import autograd as ag
 
@@ -66,12 +65,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def _check(self, input):
         name = type(self).__name__
