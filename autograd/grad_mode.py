@@ -15,9 +15,11 @@ def is_grad_enabled():
 
 
 class _FlagContext:
-    """Sets a ContextVar on entry, restores it on exit; also decorates functions."""
-    var = grad_enabled
-    value = True
+    """Sets a ContextVar on entry and restores it on exit; as a decorator, does the
+    same around each call (a new context per call: re-entrant and thread-safe)."""
+
+    def __init__(self, var, value):
+        self.var, self.value = var, value
 
     def __enter__(self):
         self._token = self.var.set(self.value)
@@ -28,76 +30,62 @@ class _FlagContext:
         return False
 
     def __call__(self, fn):
+        var, value = self.var, self.value
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self._fresh():          # a new manager per call: re-entrant, thread-safe
+            with _FlagContext(var, value):
                 return fn(*args, **kwargs)
         return wrapper
 
-    def _fresh(self):
-        return type(self)()
 
-
-class _BareDecorator(_FlagContext):
-    """Also usable without the call: `@no_grad` as well as `@no_grad()` (as PyTorch 2)."""
+class _GradMode(_FlagContext):
+    """no_grad / enable_grad: also usable bare, `@no_grad` as well as `@no_grad()` (PyTorch 2)."""
+    value = None
 
     def __new__(cls, func=None):
-        if func is not None:
-            return object.__new__(cls)(func)
-        return object.__new__(cls)
+        if func is None:
+            return object.__new__(cls)
+        return _FlagContext(grad_enabled, cls.value)(func)     # bare @no_grad
 
     def __init__(self, func=None):
-        pass
+        super().__init__(grad_enabled, self.value)
 
 
-class no_grad(_BareDecorator):
+class no_grad(_GradMode):
     """Operations inside record nothing: results have requires_grad=False."""
     value = False
 
 
-class enable_grad(_BareDecorator):
+class enable_grad(_GradMode):
     """Re-enables recording inside a no_grad block."""
     value = True
 
 
 class set_grad_enabled(_FlagContext):
-    """`set_grad_enabled(False)` takes effect at once (as a call) and as a context."""
+    """`set_grad_enabled(False)` takes effect at once (as a call), and also works as a
+    context manager (restoring the mode from before the call) and as a decorator."""
 
     def __init__(self, mode):
-        self.value = bool(mode)
+        super().__init__(grad_enabled, bool(mode))
         self._prev = grad_enabled.get()
         grad_enabled.set(self.value)
 
-    def __enter__(self):
-        self._token = grad_enabled.set(self.value)
-        return self
-
     def __exit__(self, *exc):
-        grad_enabled.reset(self._token)
+        super().__exit__(*exc)
         grad_enabled.set(self._prev)
         return False
 
     def __call__(self, fn):
-        # used as a decorator: the call-time switch in __init__ must not stay in force
-        grad_enabled.set(self._prev)
+        grad_enabled.set(self._prev)        # as a decorator, the call-time switch is undone
         return super().__call__(fn)
-
-    def _fresh(self):
-        manager = _FlagContext()
-        manager.value = self.value
-        return manager
 
 
 class detect_anomaly(_FlagContext):
     """Inside, an op whose forward or backward produces NaN/Inf raises, naming the op."""
-    var = anomaly_enabled
-    value = True
 
     def __init__(self, check_nan=True):
-        self.value = bool(check_nan)
-
-    def _fresh(self):
-        return type(self)(self.value)
+        super().__init__(anomaly_enabled, bool(check_nan))
 
 
 def is_anomaly_enabled():
