@@ -63,9 +63,9 @@ def _run_hooks(hooks, g, backend, graph):
     return g
 
 
-def _needed(roots, inputs):
-    """Nodes from which one of `inputs` can be reached (ag.grad runs only those)."""
-    targets = {id(_target(t)) for t in inputs}
+def _needed(roots, targets):
+    """Ids of the nodes from which one of `targets` (ids) can be reached: ag.grad runs
+    only those."""
     found, stack, nodes = set(), [r._node for r, _ in roots if r._node is not None], []
     while stack:
         n = stack.pop()
@@ -87,8 +87,8 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
     if retain_graph is None:
         retain_graph = graph
     roots = _root_gradients(tensors, grad_tensors, graph)
-    needed = _needed(roots, inputs) if inputs is not None else None
     capture = {id(_target(t)) for t in inputs} if inputs is not None else None
+    needed = _needed(roots, capture) if inputs is not None else None
     captured = {}
     table = {}
     heap = []
