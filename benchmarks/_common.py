@@ -7,6 +7,7 @@ import platform
 import statistics
 import sys
 import time
+import traceback
 
 
 def try_import_torch():
@@ -116,3 +117,56 @@ def write_json(obj, path):
         json.dump(obj, f, indent=2, sort_keys=False)
         f.write("\n")
     os.replace(tmp, path)
+
+
+def guarded(fn, *a):
+    """Set up one side of a comparison; an exception becomes {"error": ...} so
+    the other columns still print (``run`` then exits non-zero)."""
+    try:
+        return fn(*a)
+    except Exception as e:
+        traceback.print_exc()
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+def interleaved(sides, repeat, measure):
+    """Time every side's tasks round-robin, ``1 + repeat`` rounds (the first is a
+    warm-up), so a burst of load on the machine hits every column alike.
+
+    ``sides``: {side: {"tasks": {key: fn}, ...}}; ``measure(fn)`` -> dict of
+    seconds. Returns {side: {key: {name: [samples]}}}; a side that raises is
+    marked with "error" and dropped from later rounds.
+    """
+    samples = {s: {} for s in sides}
+    for r in range(1 + repeat):
+        for side, spec in sides.items():
+            if "error" in spec:
+                continue
+            for key, fn in spec["tasks"].items():
+                settle_gc()
+                try:
+                    m = measure(fn)
+                except Exception as e:
+                    traceback.print_exc()
+                    spec["error"] = f"{type(e).__name__}: {e}"
+                    break
+                if r:
+                    for name, v in m.items():
+                        samples[side].setdefault(key, {}).setdefault(name, []).append(v)
+    return samples
+
+
+def loop_measure(iters):
+    def measure(fn):
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        return {"t": (time.perf_counter() - t0) / iters}
+    return measure
+
+
+def ratio(a, b):
+    """a / b, or None when either is missing (a side that failed or did not run)."""
+    if a is None or b is None or b == 0:
+        return None
+    return a / b

@@ -21,12 +21,11 @@ are the Python bookkeeping per op (recording the tape, replaying it).
 """
 
 import time
-import traceback
 
 import numpy as np
 
-from ._common import (fmt_num, machine_info, print_table, settle_gc, summarize,
-                      try_import_torch)
+from ._common import (fmt_num, guarded, interleaved, loop_measure, machine_info,
+                      print_table, ratio, summarize, try_import_torch)
 
 NAME = "overhead"
 HELP = "per-op overhead on tiny tensors (chain of elementwise ops, fan-in backward)"
@@ -110,52 +109,6 @@ def numpy_chain_forward(x0, c1, c2, n_ops):
     return x
 
 
-def _guarded(fn, *a):
-    """Set up one side of a comparison; an exception becomes {"error": ...} so
-    the other columns still print (``run`` then exits non-zero)."""
-    try:
-        return fn(*a)
-    except Exception as e:
-        traceback.print_exc()
-        return {"error": f"{type(e).__name__}: {e}"}
-
-
-def _interleaved(sides, repeat, measure):
-    """Time every side's tasks round-robin, ``1 + repeat`` rounds (the first is a
-    warm-up), so a burst of load on the machine hits every column alike.
-
-    ``sides``: {side: {"tasks": {key: fn}, ...}}; ``measure(fn)`` -> dict of
-    seconds. Returns {side: {key: {name: [samples]}}}; a side that raises is
-    marked with "error" and dropped from later rounds.
-    """
-    samples = {s: {} for s in sides}
-    for r in range(1 + repeat):
-        for side, spec in sides.items():
-            if "error" in spec:
-                continue
-            for key, fn in spec["tasks"].items():
-                settle_gc()
-                try:
-                    m = measure(fn)
-                except Exception as e:
-                    traceback.print_exc()
-                    spec["error"] = f"{type(e).__name__}: {e}"
-                    break
-                if r:
-                    for name, v in m.items():
-                        samples[side].setdefault(key, {}).setdefault(name, []).append(v)
-    return samples
-
-
-def _loop_measure(iters):
-    def measure(fn):
-        t0 = time.perf_counter()
-        for _ in range(iters):
-            fn()
-        return {"t": (time.perf_counter() - t0) / iters}
-    return measure
-
-
 def _chain_ours(x0, c1, c2, n_ops):
     import autograd as ag
 
@@ -201,13 +154,13 @@ def bench_chain(args, torch):
     x0, c1, c2 = _chain_inputs(args.seed)
     ref_grad = numpy_chain_step(x0, c1, c2, n_ops)
     sides = {
-        "ours": _guarded(_chain_ours, x0, c1, c2, n_ops),
+        "ours": guarded(_chain_ours, x0, c1, c2, n_ops),
         "numpy": {"tasks": {"fwd_bwd": lambda: numpy_chain_step(x0, c1, c2, n_ops),
                             "fwd": lambda: numpy_chain_forward(x0, c1, c2, n_ops)}},
     }
     if torch is not None:
-        sides["torch"] = _guarded(_chain_torch, torch, x0, c1, c2, n_ops)
-    samples = _interleaved(sides, repeat, _loop_measure(iters))
+        sides["torch"] = guarded(_chain_torch, torch, x0, c1, c2, n_ops)
+    samples = interleaved(sides, repeat, loop_measure(iters))
 
     out = {"shape": list(SHAPE), "dtype": "float32", "ops": n_ops, "iters": iters,
            "repeat": repeat, "unit": "us/op",
@@ -281,8 +234,8 @@ def bench_fanin(args, torch):
     for n in ns:
         cs = rng.uniform(-1, 1, (n, 16)).astype(np.float32)
         expected = cs.sum(axis=0)
-        sides = {side: _guarded(make, cs) for side, make in makers.items()}
-        samples = _interleaved(sides, args.repeat, lambda fn: fn())
+        sides = {side: guarded(make, cs) for side, make in makers.items()}
+        samples = interleaved(sides, args.repeat, lambda fn: fn())
         for side, spec in sides.items():
             if "error" in spec:
                 results[side]["error"] = spec["error"]
@@ -309,12 +262,6 @@ def bench_fanin(args, torch):
 # --------------------------------------------------------------------------
 
 
-def _ratio(a, b):
-    if a is None or b is None or b == 0:
-        return None
-    return a / b
-
-
 def report(result):
     ch = result["chain"]
     ours, npy, tch = ch.get("ours", {}), ch["numpy"], ch.get("torch")
@@ -332,8 +279,8 @@ def report(result):
         n = npy.get(key)
         t = tch.get(key) if tch else None
         rows.append([label, fmt_num(o), fmt_num(n), fmt_num(t),
-                     fmt_num(_ratio(o, n)) + ("x" if o and n else ""),
-                     fmt_num(_ratio(o, t)) + ("x" if o and t else "")])
+                     fmt_num(ratio(o, n)) + ("x" if o and n else ""),
+                     fmt_num(ratio(o, t)) + ("x" if o and t else "")])
     print_table(headers, rows)
     if "max_abs_grad_diff_vs_numpy" in ours:
         print(f"  gradient check vs NumPy: max |diff| = "
@@ -354,7 +301,7 @@ def report(result):
         on, tn = o.get(str(n), {}), (t or {}).get(str(n), {})
         rows.append([str(n), fmt_num(on.get("fwd_ms")), fmt_num(on.get("bwd_ms")),
                      fmt_num(tn.get("fwd_ms")), fmt_num(tn.get("bwd_ms")),
-                     fmt_num(_ratio(on.get("bwd_ms"), tn.get("bwd_ms")))])
+                     fmt_num(ratio(on.get("bwd_ms"), tn.get("bwd_ms")))])
     print_table(headers, rows)
     for name, r in (("ours", o), ("torch", t)):
         if r and "bwd_ratio" in r:

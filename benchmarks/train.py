@@ -19,14 +19,13 @@ PyTorch's own C++ allocations, so the torch figure is only its Python-side
 overhead.
 """
 
-import time
 import tracemalloc
 import traceback
 
 import numpy as np
 
-from ._common import (fmt_num, machine_info, print_table, settle_gc, summarize,
-                      try_import_torch)
+from ._common import (fmt_num, guarded, interleaved, loop_measure, machine_info,
+                      print_table, ratio, settle_gc, summarize, try_import_torch)
 
 NAME = "train"
 HELP = "training-step time and peak Python-heap memory (MLP, LeNet, LSTM)"
@@ -176,14 +175,6 @@ def _numpy_mlp(data, seed):
 # --------------------------------------------------------------------------
 
 
-def _guarded(fn, *a):
-    try:
-        return fn(*a)
-    except Exception as e:
-        traceback.print_exc()
-        return {"error": f"{type(e).__name__}: {e}"}
-
-
 def _peak_mb(step):
     """tracemalloc peak over one step, MB (above what was allocated before it)."""
     settle_gc()
@@ -200,29 +191,17 @@ def _peak_mb(step):
 
 def bench_workload(name, args, torch):
     data = _data(name, args.seed)
-    sides = {"ours": _guarded(_ours, name, data)}
+    sides = {"ours": guarded(_ours, name, data)}
     if name == "mlp":
-        sides["numpy"] = _guarded(_numpy_mlp, data, args.seed)
+        sides["numpy"] = guarded(_numpy_mlp, data, args.seed)
     if torch is not None:
-        sides["torch"] = _guarded(_torch, torch, name, data)
+        sides["torch"] = guarded(_torch, torch, name, data)
 
-    samples = {s: [] for s in sides}
-    for r in range(1 + args.repeat):  # round 0 is the warm-up
-        for side, spec in sides.items():
-            if "error" in spec:
-                continue
-            settle_gc()
-            try:
-                t0 = time.perf_counter()
-                for _ in range(args.steps):
-                    spec["step"]()
-                dt = (time.perf_counter() - t0) / args.steps
-            except Exception as e:
-                traceback.print_exc()
-                spec["error"] = f"{type(e).__name__}: {e}"
-                continue
-            if r:
-                samples[side].append(dt)
+    for spec in sides.values():
+        if "step" in spec:
+            spec["tasks"] = {"step": spec["step"]}
+    timed = interleaved(sides, args.repeat, loop_measure(args.steps))
+    samples = {s: timed[s].get("step", {}).get("t", []) for s in sides}
 
     out = {"label": LABELS[name], "steps": args.steps, "repeat": args.repeat,
            "unit": "ms/step"}
@@ -247,12 +226,6 @@ def bench_workload(name, args, torch):
     return out
 
 
-def _ratio(a, b):
-    if a is None or b is None or b == 0:
-        return None
-    return a / b
-
-
 def _x(v):
     return fmt_num(v) + ("x" if v is not None else "")
 
@@ -274,8 +247,8 @@ def report(result):
             return f"{fmt_num(d['ms'])} ({fmt_num(d['ms_median'])})"
 
         rows.append([w["label"], cell(o), cell(n), cell(t),
-                     _x(_ratio(o.get("ms"), n.get("ms"))),
-                     _x(_ratio(o.get("ms"), t.get("ms"))),
+                     _x(ratio(o.get("ms"), n.get("ms"))),
+                     _x(ratio(o.get("ms"), t.get("ms"))),
                      fmt_num(o.get("peak_mb")), fmt_num(t.get("peak_mb"))])
     print_table(headers, rows)
     for name in result["workloads"]:
