@@ -34,6 +34,13 @@ def _dropout(x, p):
     return F.dropout(x, p, True)
 
 
+def _recurrent_init_(module):
+    """PyTorch's init for recurrent layers and cells: every parameter U(-k, k), k = 1/sqrt(hidden)."""
+    stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for p in module.parameters():
+        init.uniform_(p, -stdv, stdv)
+
+
 class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -68,9 +75,7 @@ class RNNBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for p in self.parameters():
-            init.uniform_(p, -stdv, stdv)
+        _recurrent_init_(self)
 
     def _layer_params(self, layer, d):
         sfx = f"_l{layer}" + ("_reverse" if d else "")
@@ -225,9 +230,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for p in self.parameters():
-            init.uniform_(p, -stdv, stdv)
+        _recurrent_init_(self)
 
     def _prepare(self, input, hx):
         name = type(self).__name__
