@@ -17,7 +17,8 @@ FUNCTIONS = {name: getattr(m, name) for name in (
     'reciprocal', 'clone',
     'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isinf', 'isfinite', 'allclose', 'equal',
     'sum', 'mean', 'var', 'std', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
-    'logsumexp', 'norm', 'softmax', 'log_softmax', 'matmul', 'einsum', 'outer', 'dot')}
+    'logsumexp', 'norm', 'softmax', 'log_softmax', 'matmul', 'einsum', 'outer', 'dot',
+    'any', 'all')}
 FUNCTIONS.update({name: getattr(s, name) for name in (
     'reshape', 'flatten', 'permute', 'transpose', 'swapaxes', 'squeeze', 'unsqueeze',
     'broadcast_to', 'repeat', 'tile', 'flip', 'roll', 'cat', 'concatenate', 'stack', 'split',
@@ -29,7 +30,7 @@ _SAME_NAME = (
     'clip', 'maximum', 'minimum', 'reciprocal', 'clone', 'leaky_relu', 'elu', 'gelu', 'softplus',
     'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isinf', 'isfinite', 'allclose', 'equal',
     'sum', 'mean', 'var', 'std', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
-    'logsumexp', 'norm', 'softmax', 'log_softmax', 'matmul', 'outer', 'dot',
+    'logsumexp', 'norm', 'softmax', 'log_softmax', 'matmul', 'outer', 'dot', 'any', 'all',
     'reshape', 'flatten', 'permute', 'transpose', 'swapaxes', 'squeeze', 'unsqueeze',
     'broadcast_to', 'repeat', 'tile', 'flip', 'roll', 'split', 'chunk', 'gather',
     'index_select', 'masked_fill', 'scatter_add', 'take_along_dim')
@@ -70,35 +71,6 @@ OPERATORS = {
 }
 
 
-def _any(x, dim=None, keepdim=False):
-    out = x._backend.xp.any(x.data, axis=dim, keepdims=keepdim)
-    return Tensor._make(x._backend.asarray(out), x._backend, False, None, None)
-
-
-def _all(x, dim=None, keepdim=False):
-    out = x._backend.xp.all(x.data, axis=dim, keepdims=keepdim)
-    return Tensor._make(x._backend.asarray(out), x._backend, False, None, None)
-
-
-METHODS['any'], METHODS['all'] = _any, _all
-
-
-def _setitem(x, key, value):
-    """t[key] = value: in place, outside recording (masked_fill/where are the recorded forms)."""
-    if x.requires_grad and grad_enabled_now():
-        raise RuntimeError(
-            f"__setitem__: can't assign into a tensor that requires grad (shape {x.shape}) while "
-            "recording; use masked_fill/where/index ops, or assign inside `with ag.no_grad():`")
-    key = tuple(s._key_part(k, x) for k in key) if isinstance(key, tuple) else s._key_part(key, x)
-    x.data[key] = value.data if isinstance(value, Tensor) else value
-    x._bump_version()
-
-
-def grad_enabled_now():
-    from ..grad_mode import grad_enabled
-    return grad_enabled.get()
-
-
 def _bind():
     for name, fn in METHODS.items():
         setattr(Tensor, name, fn)
@@ -108,7 +80,7 @@ def _bind():
                      ('relu', E.Relu), ('sqrt', E.Sqrt), ('sin', E.Sin), ('cos', E.Cos),
                      ('abs', E.Abs), ('neg', E.Neg), ('square', E.Square)):
         setattr(Tensor, name, _direct(op, unary=True))     # hot unary methods skip the wrapper
-    Tensor.__setitem__ = _setitem
+    Tensor.__setitem__ = s.setitem
     Tensor.__iter__ = lambda self: (self[i] for i in range(len(self)))
     Tensor.T = property(s.T)
     Tensor.mT = property(s.mT)

@@ -19,7 +19,6 @@ averaging matrices: out = Ph @ x @ Pw.T.
 
 All raw-array backward code: `differentiable_twice = False`.
 """
-import math
 
 from ..function import Function
 

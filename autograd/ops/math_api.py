@@ -20,6 +20,11 @@ def tensor_of(x, like=None):
     return Tensor._make(data, backend, False, None, None)
 
 
+def no_grad_result(like, array):
+    """Wrap the raw result of a non-differentiable op (NumPy scalars become 0-d arrays)."""
+    return Tensor._make(like._backend.asarray(array), like._backend, False, None, None)
+
+
 def operand(x, like):
     """Python scalars stay scalars (they take the tensor's dtype); the rest become tensors."""
     return x if isinstance(x, (int, float, bool, Tensor)) else tensor_of(x, like)
@@ -141,7 +146,7 @@ def _compare(name):
                 from ..errors import mixed_devices
                 raise mixed_devices(name, (a, b))
             b = b.data
-        return Tensor._make(getattr(a._backend.xp, name)(a.data, b), a._backend, False, None, None)
+        return no_grad_result(a, getattr(a._backend.xp, name)(a.data, b))
     return compare
 
 
@@ -152,7 +157,7 @@ eq, ne, lt, le, gt, ge = map(_compare, ('equal', 'not_equal', 'less', 'less_equa
 def _predicate(name):
     def predicate(x):
         x = tensor_of(x)
-        return Tensor._make(getattr(x._backend.xp, name)(x.data), x._backend, False, None, None)
+        return no_grad_result(x, getattr(x._backend.xp, name)(x.data))
     predicate.__name__ = name
     return predicate
 
@@ -208,13 +213,13 @@ def _arg(name):
         d, k = _dim(dim, axis), _keep(keepdim, keepdims)
         if d is not None:
             R.normalize_axes(d, x.ndim, name)
-        out = getattr(x._backend.xp, name)(x.data, axis=d, keepdims=k)
-        return Tensor._make(x._backend.asarray(out), x._backend, False, None, None)
+        return no_grad_result(x, getattr(x._backend.xp, name)(x.data, axis=d, keepdims=k))
     arg.__name__ = name
     return arg
 
 
 argmax, argmin = _arg('argmax'), _arg('argmin')
+any, all = _arg('any'), _arg('all')
 max = _extreme(amax, argmax, maximum)
 min = _extreme(amin, argmin, minimum)
 

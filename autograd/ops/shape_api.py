@@ -287,6 +287,17 @@ def _inplace(x, name, compute):
     return x
 
 
+def setitem(x, key, value):
+    """t[key] = value: in place, outside recording (masked_fill/where are the recorded forms)."""
+    if x.requires_grad and grad_enabled.get():
+        raise RuntimeError(
+            f"__setitem__: can't assign into a tensor that requires grad (shape {x.shape}) while "
+            "recording; use masked_fill/where/index ops, or assign inside `with ag.no_grad():`")
+    key = tuple(_key_part(k, x) for k in key) if isinstance(key, tuple) else _key_part(key, x)
+    x.data[key] = value.data if isinstance(value, Tensor) else value
+    x._bump_version()
+
+
 def add_(x, other, alpha=1):
     return _inplace(x, 'add_', lambda t: t + (other if alpha == 1 else other * alpha))
 
