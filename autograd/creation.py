@@ -4,7 +4,7 @@ Each takes dtype=, device= and requires_grad= keywords; floating factories
 default to float32 and land on the default device (set_default_device).
 """
 from . import backends
-from .tensor import Tensor, as_array
+from .tensor import Tensor, as_array, make_tensor
 
 float16, float32, float64 = 'float16', 'float32', 'float64'
 
@@ -15,7 +15,7 @@ def _dt(dtype, default=float32):
 
 
 def _finish(data, backend, requires_grad):
-    t = Tensor._make(data, backend, False, None, None)
+    t = make_tensor(data, backend, False, None, None)
     return t.requires_grad_() if requires_grad else t
 
 

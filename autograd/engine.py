@@ -16,7 +16,7 @@ import heapq
 from . import errors
 from .function import FREED
 from .grad_mode import anomaly_enabled, grad_enabled
-from .tensor import Tensor
+from .tensor import Tensor, make_tensor
 
 
 def _target(t):
@@ -46,13 +46,13 @@ def _root_gradients(tensors, grad_tensors, graph):
         else:
             g = t._backend.asarray(g, dtype=t.dtype)
         if graph and not isinstance(g, Tensor):
-            g = Tensor._make(g, t._backend, False, None, None)
+            g = make_tensor(g, t._backend, False, None, None)
         roots.append((t, g))
     return roots
 
 
 def _as_tensor(g, backend):
-    return g if isinstance(g, Tensor) else Tensor._make(g, backend, False, None, None)
+    return g if isinstance(g, Tensor) else make_tensor(g, backend, False, None, None)
 
 
 def _run_hooks(hooks, g, backend, graph):

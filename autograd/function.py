@@ -248,13 +248,13 @@ class Function:
         for s, v in zip(saved, self.versions):
             if v is None:                     # a computed constant, or a Python value
                 if graph and type(s) is self.backend.array_type:
-                    s = Tensor._make(s, self.backend, False, None, None)
+                    s = make_tensor(s, self.backend, False, None, None)
             elif v == -1:                     # the output
                 vc, version = self.out_vc
                 if vc[0] != version:
                     raise errors.modified_inplace(self.name, 'its output', version, vc[0])
                 if graph:
-                    s = Tensor._make(s, self.backend, True, self, vc)
+                    s = make_tensor(s, self.backend, True, self, vc)
             else:                             # an input Tensor
                 if s._vc[0] != v:
                     raise errors.modified_inplace(self.name, f'an input of shape {s.shape}', v, s._vc[0])

@@ -61,10 +61,6 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @staticmethod
-    def _make(data, backend, requires_grad, node, vc):
-        return make_tensor(data, backend, requires_grad, node, vc)
-
     @property
     def grad(self):
         """The accumulated gradient (a Tensor) or None; assignable, shape-checked."""
@@ -184,7 +180,7 @@ class Tensor:
 
     def detach(self):
         """The same data (shared memory), cut from the graph."""
-        return Tensor._make(self.data, self._backend, False, None, self._version_counter())
+        return make_tensor(self.data, self._backend, False, None, self._version_counter())
 
     def detach_(self):
         self._node = None
@@ -300,7 +296,7 @@ class Tensor:
         if self._node is not None:
             raise RuntimeError("deepcopy: only leaf tensors (created by the user, not by an op) "
                                "support deepcopy; use .detach().clone() for a non-leaf")
-        new = Tensor._make(self.data.copy(), self._backend, self.requires_grad, None, None)
+        new = make_tensor(self.data.copy(), self._backend, self.requires_grad, None, None)
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
         memo[id(self)] = new

@@ -1,7 +1,7 @@
 """Functional convolutions and pools (PyTorch signatures); re-exported by nn.functional."""
 import autograd as ag
 from autograd.ops.conv import (AdaptiveAvgPool2dOp, AvgPool2dOp, Conv2dOp, ConvTranspose2dOp,
-                               MaxPool2dOp)
+                               MaxPool2dOp, max_pool2d_indices)
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
            "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]
@@ -92,23 +92,14 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return out.squeeze(0) if unbatched else out
 
 
-def _max_pool_indices(input, out, kernel_size, stride, padding, dilation, ceil_mode):
-    node = getattr(out, '_node', None)
-    if not isinstance(node, MaxPool2dOp):            # not recorded: run the op once more, raw
-        node = object.__new__(MaxPool2dOp)
-        node.edges = None
-        node.forward(input._backend.xp, input.data, kernel_size, stride, padding, dilation, ceil_mode)
-    idx = node.indices(input._backend.xp)
-    return ag.Tensor._make(idx, input._backend, False, None, [0])
-
-
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     stride = None if stride is None or stride == () or stride == [] else stride
     out = MaxPool2dOp.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
                             dilation=dilation, ceil_mode=ceil_mode)
     if return_indices:
-        return out, _max_pool_indices(input, out, kernel_size, stride, padding, dilation, ceil_mode)
+        return out, max_pool2d_indices(input, out, kernel_size, stride, padding, dilation,
+                                       ceil_mode)
     return out
 
 

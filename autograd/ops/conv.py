@@ -21,6 +21,7 @@ All raw-array backward code: `differentiable_twice = False`.
 """
 
 from ..function import Function
+from ..tensor import make_tensor
 
 __all__ = ['Conv2dOp', 'ConvTranspose2dOp', 'MaxPool2dOp', 'AvgPool2dOp', 'AdaptiveAvgPool2dOp',
            'conv_output_size', 'pool_output_size']
@@ -397,3 +398,16 @@ class AdaptiveAvgPool2dOp(Function):
 
     def backward(self, xp, g):
         return xp.matmul(xp.matmul(self.ph.T, g), self.pw)
+
+
+def max_pool2d_indices(x, out, kernel_size, stride, padding, dilation, ceil_mode):
+    """The argmax positions (flat h*W+w, int64) behind `out = MaxPool2dOp.apply(x, ...)`.
+
+    A recorded output's node already knows them; otherwise forward runs once more
+    on the raw arrays (nothing is recorded)."""
+    node = out._node
+    if not isinstance(node, MaxPool2dOp):
+        node = object.__new__(MaxPool2dOp)
+        node.edges = None
+        node.forward(x._backend.xp, x.data, kernel_size, stride, padding, dilation, ceil_mode)
+    return make_tensor(x._backend.asarray(node.indices(x._backend.xp)), x._backend, False, None, None)

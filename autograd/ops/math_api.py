@@ -6,7 +6,7 @@ linalg.py) or a composition of them; compositions need no backward of their own.
 import builtins
 import collections
 
-from ..tensor import Tensor, as_array
+from ..tensor import Tensor, as_array, make_tensor
 from . import elementwise as E, linalg as L, reduce as R, softmax as S
 
 MaxResult = collections.namedtuple('max', ['values', 'indices'])
@@ -17,12 +17,12 @@ def tensor_of(x, like=None):
     if isinstance(x, Tensor):
         return x
     data, backend = as_array(x, device=None if like is None else like._backend)
-    return Tensor._make(data, backend, False, None, None)
+    return make_tensor(data, backend, False, None, None)
 
 
 def no_grad_result(like, array):
     """Wrap the raw result of a non-differentiable op (NumPy scalars become 0-d arrays)."""
-    return Tensor._make(like._backend.asarray(array), like._backend, False, None, None)
+    return make_tensor(like._backend.asarray(array), like._backend, False, None, None)
 
 
 def operand(x, like):

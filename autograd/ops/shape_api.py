@@ -6,7 +6,7 @@ takes a flat tuple starting from the last dimension.
 """
 from .. import errors
 from ..grad_mode import grad_enabled, no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, make_tensor
 from . import indexing as I, movement as M
 from .math_api import clamp, tensor_of, where
 from .reduce import normalize_axes
@@ -320,11 +320,11 @@ def clamp_(x, min=None, max=None):
 
 def fill_(x, value):
     def filled(t):       # a constant; on the tape, the old value's gradient is zero
-        const = Tensor._make(t._backend.xp.full(t.shape, value, dtype=t.dtype), t._backend,
+        const = make_tensor(t._backend.xp.full(t.shape, value, dtype=t.dtype), t._backend,
                              False, None, None)
         if not (t.requires_grad and grad_enabled.get()):
             return const
-        everywhere = Tensor._make(t._backend.xp.ones(t.shape, dtype=bool), t._backend,
+        everywhere = make_tensor(t._backend.xp.ones(t.shape, dtype=bool), t._backend,
                                   False, None, None)
         return where(everywhere, const, t)
     return _inplace(x, 'fill_', filled)
