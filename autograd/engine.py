@@ -51,6 +51,13 @@ def _root_gradients(tensors, grad_tensors, graph):
     return roots
 
 
+def _buffer(array):
+    """The array that owns the memory `array` looks at."""
+    while array.base is not None and hasattr(array.base, 'base'):
+        array = array.base
+    return array
+
+
 def _as_tensor(g, backend):
     return g if isinstance(g, Tensor) else make_tensor(g, backend, False, None, None)
 
@@ -100,9 +107,10 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
             table[key] = g
             if key._is_node:
                 heapq.heappush(heap, (-key.seq, key))
-    # arrays handed to leaves must not alias each other (nor the caller's): an
-    # in-place change to one .grad (clip_grad_norm_) must not reach another
-    given = {id(g) for _, g in roots}
+    # buffers handed to leaves must not be shared with another leaf or with the
+    # caller (an in-place change to one .grad, as clip_grad_norm_ makes, must not
+    # reach another). Views of fresh buffers are fine: W.T's gradient is one.
+    given = {id(_buffer(g)) for _, g in roots if not isinstance(g, Tensor)}
     anomaly = anomaly_enabled.get()
     tensor_xp = _tensor_namespace() if graph else None
     token = grad_enabled.set(graph)
@@ -155,9 +163,11 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
                     captured[id(leaf)] = g
                 continue
             if not graph:
-                if g.base is not None or id(g) in given:
+                buffer = _buffer(g)
+                if id(buffer) in given:
                     g = g.copy()
-                given.add(id(g))
+                    buffer = g
+                given.add(id(buffer))
             g = _as_tensor(g, leaf._backend)
             leaf.grad = g if leaf.grad is None else leaf.grad + g
     finally:

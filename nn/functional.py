@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 import autograd as ag
+from autograd.ops.linalg import Linear as _Linear
 
 __all__ = [
     "linear", "bilinear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
@@ -69,8 +70,7 @@ def linear(input, weight, bias=None):
             f"linear: input has {input.shape[-1] if input.ndim else 0} features in its last dim "
             f"(shape {tuple(input.shape)}) but the weight {tuple(weight.shape)} expects "
             f"in_features={weight.shape[-1]}")
-    out = input @ weight.T
-    return out if bias is None else out + bias
+    return _Linear.apply(input, weight, bias)
 
 
 def bilinear(input1, input2, weight, bias=None):
