@@ -267,3 +267,18 @@ def test_full_jacobian_path_is_used_for_small_outputs():
 
     with pytest.raises(ag.GradcheckError):
         ag.gradcheck(lambda a: OneWrong.apply(a), [R(3)], n_directions=0)
+
+
+def test_relu_and_clamp_gradients_are_exact_where_even_for_infinite_upstream():
+    """Their backward multiplies by the mask for speed; an inf/NaN upstream gradient at
+    an inactive element must still give 0 there (where semantics), as PyTorch does."""
+    x = ag.tensor([-1.0, 2.0, 0.5], requires_grad=True)
+    ag.log(ag.relu(x)).sum().backward()           # d/dy log(y) = inf where y = 0
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 2.0])
+    x.grad = None
+    ag.log(x.clamp(min=0.0)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 2.0])
+    backend = ag.backends.get('cpu')
+    mask = np.array([True, False, False])
+    g = np.array([1.0, np.nan, 3.0])
+    np.testing.assert_array_equal(backend.xp.mask_grad(mask, g), [1.0, 0.0, 0.0])

@@ -3,7 +3,7 @@
 Same interface as NumpyBackend, so every op runs unchanged on either: the
 namespace `xp` is CuPy's (NumPy-compatible) plus the same extras.
 """
-from .numpy_backend import NumpyBackend, _namespace, prod_others, sum_to
+from .numpy_backend import NumpyBackend, _namespace, mask_grad, prod_others, sum_to
 
 
 class CupyBackend(NumpyBackend):
@@ -53,4 +53,4 @@ class CupyBackend(NumpyBackend):
         return f"<backend {self.name}: cupy {self._cp.__version__}>"
 
 
-__all__ = ['CupyBackend', 'sum_to', 'prod_others']
+__all__ = ['CupyBackend', 'sum_to', 'prod_others', 'mask_grad']

@@ -47,6 +47,19 @@ def sum_to(xp, g, shape):
     return g
 
 
+def mask_grad(xp, mask, g):
+    """where(mask, g, 0), exactly, at the speed of a multiply.
+
+    np.where branches per element and a random mask (ReLU's) mispredicts: it is
+    ~15x slower than g * mask. The product is only wrong where g is inf/NaN and the
+    mask is False (inf * 0 = NaN), so that case, checked in one cheap pass, takes where.
+    """
+    out = g * mask
+    if out.dtype.kind == 'f' and not xp.isfinite(g).all():
+        out = xp.where(mask, g, 0)
+    return out
+
+
 def prod_others(xp, a, axis):
     """For each element, the product of the other elements along `axis`.
 
@@ -82,6 +95,7 @@ class NumpyBackend:
         return dict(
             sum_to=lambda g, shape: sum_to(xp, g, shape),
             prod_others=lambda a, axis: prod_others(xp, a, axis),
+            mask_grad=lambda mask, g: mask_grad(xp, mask, g),
             index_add=index_add,
             erf=self.erf,
             astype=lambda a, dtype: a.astype(dtype, copy=False),

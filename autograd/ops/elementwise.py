@@ -233,7 +233,7 @@ class Relu(Function):
         return y
 
     def backward(self, xp, g, y):
-        return xp.where(y > 0, g, 0)
+        return xp.mask_grad(y > 0, g)
 
 
 class LeakyRelu(Function):
@@ -319,7 +319,7 @@ class Clamp(Function):
         return xp.clip(x, min, max)
 
     def backward(self, xp, g, inside):
-        return xp.where(inside, g, 0)
+        return xp.mask_grad(inside, g)
 
 
 class Maximum(Function):

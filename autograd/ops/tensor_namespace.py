@@ -19,6 +19,10 @@ def _const(x, fill):
     return _make_tensor(x._backend.xp.full(x.shape, fill, dtype=x.dtype), x._backend, False, None, None)
 
 
+def mask_grad(mask, g):
+    return m.where(mask, g, 0)
+
+
 def zeros_like(x):
     return _const(x, 0)
 
