@@ -21,12 +21,10 @@ _GATES = {'LSTM': 4, 'GRU': 3, 'RNN_TANH': 1, 'RNN_RELU': 1}
 
 
 def _project(x, w_ih, b_ih):
-    """x (T, B, I) -> x @ w_ih.T + b_ih as (T, B, G): one GEMM over T*B rows."""
+    """x (T, B, I) -> x @ w_ih.T + b_ih as (T, B, G): one fused linear (one GEMM) over T*B rows."""
+    from .. import functional as F
     T, B, I = x.shape
-    xg = x.reshape(T * B, I) @ w_ih.T
-    if b_ih is not None:
-        xg = xg + b_ih
-    return xg.reshape(T, B, w_ih.shape[0])
+    return F.linear(x.reshape(T * B, I), w_ih, b_ih).reshape(T, B, w_ih.shape[0])
 
 
 def _dropout(x, p):
