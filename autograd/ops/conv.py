@@ -77,6 +77,17 @@ def _columns(xp, x, k, stride, pads, dilation, groups, out_hw):
                                             out_hw[0] * out_hw[1])
 
 
+_COLUMN_BUDGET = 1 << 18      # elements of im2col columns alive at once (1 MiB in float32)
+
+
+def _batch_chunks(n, per_sample):
+    """Slices of the batch whose columns fit the budget: im2col grows the input by
+    KH*KW (25x for LeNet's first conv), which set the step's peak memory; a chunk of
+    samples still makes full-size GEMMs."""
+    step = max(1, _COLUMN_BUDGET // max(per_sample, 1))
+    return [slice(i, i + step) for i in range(0, n, step)]
+
+
 def _conv_forward(xp, x, w, stride, pads, dilation, groups):
     N, C, H, W = x.shape
     O, Cg, KH, KW = w.shape
@@ -85,38 +96,43 @@ def _conv_forward(xp, x, w, stride, pads, dilation, groups):
     if OH <= 0 or OW <= 0:
         raise ValueError(f"conv2d: the input's spatial size ({H}, {W}) (padded by {pads}) is "
                          f"smaller than the kernel's ({KH}, {KW}) with dilation {dilation}")
-    cols = _columns(xp, x, (KH, KW), stride, pads, dilation, groups, (OH, OW))
     wm = w.reshape(groups, O // groups, Cg * KH * KW)
-    if groups == 1:
-        out = xp.matmul(wm[0], cols[:, 0])                   # (N, O, L)
-    else:
-        out = xp.matmul(wm, cols)                            # (N, G, Og, L)
+    out = xp.empty((N, O, OH * OW), dtype=xp.result_type(x, w))
+    for s in _batch_chunks(N, C * KH * KW * OH * OW):
+        cols = _columns(xp, x[s], (KH, KW), stride, pads, dilation, groups, (OH, OW))
+        if groups == 1:
+            xp.matmul(wm[0], cols[:, 0], out=out[s])         # (n, O, L), no temporary
+        else:
+            out[s] = xp.matmul(wm, cols).reshape(cols.shape[0], O, OH * OW)   # (n, G, Og, L)
     return out.reshape(N, O, OH, OW)
 
 
 def _conv_grad_input(xp, g, w, x_shape, stride, pads, dilation, groups):
-    """The adjoint of _conv_forward in x: GEMM to columns, then col2im."""
+    """The adjoint of _conv_forward in x: GEMM to columns, then col2im (batch chunked)."""
     N, C, H, W = x_shape
     O, Cg, KH, KW = w.shape
     OH, OW = g.shape[-2:]
     G = groups
     wm = w.reshape(G, O // G, Cg * KH * KW)
     gm = g.reshape(N, G, O // G, OH * OW)
-    if G == 1:
-        gcols = xp.matmul(wm[0].T, gm[:, 0])                 # (N, CgKK, L)
-    else:
-        gcols = xp.matmul(xp.swapaxes(wm, -1, -2), gm)       # (N, G, CgKK, L)
-    gcols = gcols.reshape(N, C, KH, KW, OH, OW)
     t, b, l, r = pads
     Hp, Wp = H + t + b, W + l + r
     gx = xp.zeros((N, C, Hp, Wp), dtype=g.dtype)
     sh, sw = stride
     dh, dw = dilation
-    for kh in range(KH):
-        h0 = kh * dh
-        for kw in range(KW):
-            w0 = kw * dw
-            gx[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += gcols[:, :, kh, kw]
+    for s in _batch_chunks(N, C * KH * KW * OH * OW):
+        if G == 1:
+            gcols = xp.matmul(wm[0].T, gm[s, 0])                 # (n, CgKK, L)
+        else:
+            gcols = xp.matmul(xp.swapaxes(wm, -1, -2), gm[s])    # (n, G, CgKK, L)
+        gcols = gcols.reshape(-1, C, KH, KW, OH, OW)
+        gxs = gx[s]
+        for kh in range(KH):
+            h0 = kh * dh
+            for kw in range(KW):
+                w0 = kw * dw
+                gxs[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += \
+                    gcols[:, :, kh, kw]
     if t or b or l or r:
         gx = gx[:, :, t:t + H, l:l + W]
     return gx
@@ -127,11 +143,15 @@ def _conv_grad_weight(xp, x, g, w_shape, stride, pads, dilation, groups):
     N = x.shape[0]
     OH, OW = g.shape[-2:]
     G = groups
-    cols = _columns(xp, x, (KH, KW), stride, pads, dilation, G, (OH, OW))   # (N, G, K, L)
     gm = g.reshape(N, G, O // G, OH * OW)
-    # per sample (Og, L) @ (L, K), summed over the batch (measured: faster than
-    # transposing the columns to (K, N*L) for one big GEMM, and no copy)
-    return xp.matmul(gm, xp.swapaxes(cols, -1, -2)).sum(axis=0).reshape(w_shape)
+    gw = None
+    for s in _batch_chunks(N, Cg * G * KH * KW * OH * OW):
+        cols = _columns(xp, x[s], (KH, KW), stride, pads, dilation, G, (OH, OW))  # (n, G, K, L)
+        # per sample (Og, L) @ (L, K), summed over the batch (measured: faster than
+        # transposing the columns to (K, N*L) for one big GEMM, and no copy)
+        part = xp.matmul(gm[s], xp.swapaxes(cols, -1, -2)).sum(axis=0)
+        gw = part if gw is None else gw + part
+    return gw.reshape(w_shape)
 
 
 def _pair(v, name='value'):
@@ -289,6 +309,9 @@ class MaxPool2dOp(Function):
             flat = win.reshape(N, C, k[0] * k[1], OH, OW)    # a copy
             arg = flat.argmax(axis=2)
             out = xp.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
+            del flat
+            if k[0] * k[1] <= 256:       # a position within the window: one byte, not eight
+                arg = arg.astype(xp.uint8)
         self.geom = (k, s, d, out_hw, pads, x4.shape, squeeze)
         self.arg = arg
         if squeeze:
@@ -297,7 +320,8 @@ class MaxPool2dOp(Function):
 
     def indices(self, xp):
         k, s, d, (OH, OW), pads, (N, C, H, W), squeeze = self.geom
-        kh, kw = self.arg // k[1], self.arg % k[1]
+        arg = self.arg.astype(xp.int64)            # stored as uint8: widen before arithmetic
+        kh, kw = arg // k[1], arg % k[1]
         h = xp.arange(OH).reshape(OH, 1) * s[0] + kh * d[0] - pads[0]
         w = xp.arange(OW) * s[1] + kw * d[1] - pads[2]
         idx = (h * W + w).astype(xp.int64)
@@ -309,12 +333,11 @@ class MaxPool2dOp(Function):
         arg = self.arg
         t, b, l, r = pads
         gx = xp.zeros((N, C, H + t + b, W + l + r), dtype=g.dtype)
-        zero = xp.zeros((), dtype=g.dtype)
         for kh in range(k[0]):
             h0 = kh * d[0]
             for kw in range(k[1]):
                 w0 = kw * d[1]
-                part = g if k[0] * k[1] == 1 else xp.where(arg == kh * k[1] + kw, g, zero)
+                part = g if k[0] * k[1] == 1 else xp.mask_grad(arg == kh * k[1] + kw, g)
                 gx[:, :, h0:h0 + s[0] * (OH - 1) + 1:s[0], w0:w0 + s[1] * (OW - 1) + 1:s[1]] += part
         gx = gx[:, :, t:t + H, l:l + W]
         return gx[0] if squeeze else gx

@@ -48,6 +48,6 @@ class SGD(Optimizer):
                             buf *= momentum
                             buf += (1 - dampening) * g
                         g = g + momentum * buf if nesterov else buf
-                    p.data -= lr * g
+                    _compat.add_scaled_(p.data, g, -lr)
                     _compat.bump_version(p)
         return loss

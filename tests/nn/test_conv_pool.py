@@ -234,3 +234,14 @@ def test_lenet_trains_one_step_and_create_graph_refused():
     y = F.conv2d(x, T(rng.standard_normal((1, 1, 3, 3)))).sum()
     with pytest.raises(RuntimeError, match="once-differentiable"):
         ag.grad(y, x, create_graph=True)
+
+
+def test_max_pool_indices_with_window_offsets_past_255():
+    # window positions are stored in one byte; offsets (position * dilation) are not
+    x = ag.tensor(np.random.default_rng(5).standard_normal((1, 1, 300, 4)))
+    out, idx = F.max_pool2d(x, (3, 1), stride=1, dilation=(130, 1), return_indices=True)
+    assert out.shape == (1, 1, 40, 4)
+    flat = x.numpy().reshape(-1)
+    np.testing.assert_array_equal(flat[idx.numpy()], out.numpy())
+    windows = np.stack([x.numpy()[0, 0, k * 130:k * 130 + 40] for k in range(3)])
+    np.testing.assert_array_equal(out.numpy()[0, 0], windows.max(axis=0))
