@@ -104,6 +104,7 @@ def _conv_forward(xp, x, w, stride, pads, dilation, groups):
             xp.matmul(wm[0], cols[:, 0], out=out[s])         # (n, O, L), no temporary
         else:
             out[s] = xp.matmul(wm, cols).reshape(cols.shape[0], O, OH * OW)   # (n, G, Og, L)
+        del cols                 # before the next chunk's columns exist, not after
     return out.reshape(N, O, OH, OW)
 
 
@@ -133,6 +134,7 @@ def _conv_grad_input(xp, g, w, x_shape, stride, pads, dilation, groups):
                 w0 = kw * dw
                 gxs[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += \
                     gcols[:, :, kh, kw]
+        del gcols
     if t or b or l or r:
         gx = gx[:, :, t:t + H, l:l + W]
     return gx
@@ -151,6 +153,7 @@ def _conv_grad_weight(xp, x, g, w_shape, stride, pads, dilation, groups):
         # transposing the columns to (K, N*L) for one big GEMM, and no copy)
         part = xp.matmul(gm[s], xp.swapaxes(cols, -1, -2)).sum(axis=0)
         gw = part if gw is None else gw + part
+        del cols
     return gw.reshape(w_shape)
 
 
@@ -287,6 +290,25 @@ def _as4d(x):
     return x if x.ndim == 4 else x[None]
 
 
+def _window_max(xp, win, k):
+    """Max over each window and the position of its first maximum (argmax's rule: a NaN
+    wins, the first one), walking the KH*KW offsets as strided views: no copy of the
+    windows (which is as large as the input) and one-byte positions."""
+    out = win[:, :, 0, 0].copy()
+    arg = xp.zeros(out.shape, dtype=xp.uint8 if k[0] * k[1] <= 256 else xp.int64)
+    nan_seen = xp.isnan(out) if out.dtype.kind == 'f' else None
+    for pos in range(1, k[0] * k[1]):
+        v = win[:, :, pos // k[1], pos % k[1]]
+        wins = v > out
+        if nan_seen is not None:
+            v_nan = xp.isnan(v)
+            wins |= v_nan & ~nan_seen
+            nan_seen |= v_nan
+        xp.copyto(arg, pos, where=wins)
+        xp.maximum(out, v, out=out)
+    return out, arg
+
+
 class MaxPool2dOp(Function):
     """The output is (N, C, OH, OW); with return_indices the (flat h*W+w) argmax
     positions come back as a second output through `MaxPool2dOp.indices`."""
@@ -302,16 +324,7 @@ class MaxPool2dOp(Function):
         xpad = _pad(xp, x4, pads, value=fill)
         win = _windows(xp, xpad, k, s, d, out_hw)            # (N, C, KH, KW, OH, OW)
         OH, OW = out_hw
-        if k[0] * k[1] == 1:
-            arg = xp.zeros((N, C, OH, OW), dtype=xp.intp)
-            out = xp.ascontiguousarray(win[:, :, 0, 0])
-        else:
-            flat = win.reshape(N, C, k[0] * k[1], OH, OW)    # a copy
-            arg = flat.argmax(axis=2)
-            out = xp.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
-            del flat
-            if k[0] * k[1] <= 256:       # a position within the window: one byte, not eight
-                arg = arg.astype(xp.uint8)
+        out, arg = _window_max(xp, win, k)
         self.geom = (k, s, d, out_hw, pads, x4.shape, squeeze)
         self.arg = arg
         if squeeze:
