@@ -129,13 +129,18 @@ def guarded(fn, *a):
         return {"error": f"{type(e).__name__}: {e}"}
 
 
-def interleaved(sides, repeat, measure):
+def interleaved(sides, repeat, measure, pause=0.0):
     """Time every side's tasks round-robin, ``1 + repeat`` rounds (the first is a
     warm-up), so a burst of load on the machine hits every column alike.
 
     ``sides``: {side: {"tasks": {key: fn}, ...}}; ``measure(fn)`` -> dict of
     seconds. Returns {side: {key: {name: [samples]}}}; a side that raises is
     marked with "error" and dropped from later rounds.
+
+    ``pause`` seconds of sleep before each column: after a multi-threaded step the
+    OpenMP threads of the library that ran it (PyTorch's) keep spinning a while and
+    slow whichever column runs next; for tiny-op loops the pause itself distorts
+    (cold caches, clock), so only `train` uses it.
     """
     samples = {s: {} for s in sides}
     for r in range(1 + repeat):
@@ -144,6 +149,8 @@ def interleaved(sides, repeat, measure):
                 continue
             for key, fn in spec["tasks"].items():
                 settle_gc()
+                if pause:
+                    time.sleep(pause)
                 try:
                     m = measure(fn)
                 except Exception as e:

@@ -271,7 +271,7 @@ def bench_workload(name, args, torch):
     for spec in sides.values():
         if "step" in spec:
             spec["tasks"] = {"step": spec["step"]}
-    timed = interleaved(sides, args.repeat, loop_measure(args.steps))
+    timed = interleaved(sides, args.repeat, loop_measure(args.steps), pause=0.25)
     samples = {s: timed[s].get("step", {}).get("t", []) for s in sides}
 
     out = {"label": LABELS[name], "steps": args.steps, "repeat": args.repeat,
