@@ -4,7 +4,11 @@ MatMul works on operands of 2+ dims; `ops.functions.matmul` lifts 1-D
 operands to 2-D and drops the added dim again, as NumPy and PyTorch do. The
 engine sums the gradient over broadcast batch dims.
 """
+from ..backends import _offload
 from ..function import Function
+
+# Offload (ag.backends.offload): `_offload[0]` is None unless a policy is active, so the
+# normal path pays one list lookup and one `is None` test per product, nothing more.
 
 
 class MatMul(Function):
@@ -18,11 +22,13 @@ class MatMul(Function):
                 f"({b.shape[-2]})")
         self.save_for_backward(b if self.needs_grad(0) else None,
                                a if self.needs_grad(1) else None)
-        return xp.matmul(a, b)
+        policy = _offload[0]
+        return xp.matmul(a, b) if policy is None else policy.matmul(xp, a, b)
 
     def backward(self, xp, g, b, a):
-        ga = xp.matmul(g, xp.swapaxes(b, -1, -2)) if b is not None else None
-        gb = xp.matmul(xp.swapaxes(a, -1, -2), g) if a is not None else None
+        mm = xp.matmul if _offload[0] is None else _offload[0].bind(xp)
+        ga = mm(g, xp.swapaxes(b, -1, -2)) if b is not None else None
+        gb = mm(xp.swapaxes(a, -1, -2), g) if a is not None else None
         return ga, gb
 
 
@@ -99,7 +105,8 @@ class Linear(Function):
     def forward(self, xp, x, w, b=None):
         self.save_for_backward(w if self.needs_grad(0) else None,
                                x if self.needs_grad(1) else None)
-        y = xp.matmul(x, w.T)
+        policy = _offload[0]
+        y = xp.matmul(x, w.T) if policy is None else policy.matmul(xp, x, w.T)
         if b is None:
             return y
         if b.dtype == y.dtype and y.ndim:
@@ -108,10 +115,11 @@ class Linear(Function):
         return y + b
 
     def backward(self, xp, g, w, x):
-        gx = xp.matmul(g, w) if w is not None else None
+        mm = xp.matmul if _offload[0] is None else _offload[0].bind(xp)
+        gx = mm(g, w) if w is not None else None
         g2 = xp.reshape(g, (-1, g.shape[-1]))                 # batch dims flattened
         gw = None
         if x is not None:
-            gw = xp.matmul(xp.swapaxes(g2, 0, 1), xp.reshape(x, (-1, x.shape[-1])))
+            gw = mm(xp.swapaxes(g2, 0, 1), xp.reshape(x, (-1, x.shape[-1])))
         gb = xp.sum(g2, axis=0) if self.needs_grad(2) else None
         return gx, gw, gb
