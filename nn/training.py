@@ -145,14 +145,17 @@ def accuracy(output, target):
 class Progress:
     """Plain-text progress for when tqdm is absent: a few lines, not a bar.
 
-    Prints ``desc: i/total (pct%) elapsed [postfix]`` each time another tenth
-    of ``total`` is done (``lines`` sets how many), at least every
-    ``mininterval`` seconds when the total is unknown, and once at the end.
-    Supports what loops use of tqdm: iteration, ``update(n)``,
-    ``set_postfix(**kw)``, ``set_description``, ``close()``, ``with``.
+    Prints ``desc: i/total (pct%) elapsed, rate [postfix]`` when another
+    tenth of ``total`` is done (``lines`` sets how many marks) and at least
+    ``mininterval`` seconds have passed since the last line (with no known
+    total: every ``mininterval`` seconds), and a last line at the end when
+    anything was printed or the loop took ``mininterval`` or more. A loop
+    shorter than ``mininterval`` therefore prints nothing. Supports what
+    loops use of tqdm: iteration, ``update(n)``, ``set_postfix(**kw)``,
+    ``set_description``, ``close()``, ``with``.
     """
 
-    def __init__(self, iterable=None, total=None, desc=None, file=None, lines=10, mininterval=30.0,
+    def __init__(self, iterable=None, total=None, desc=None, file=None, lines=10, mininterval=2.0,
                  disable=False, leave=True):
         self.iterable = iterable
         if total is None and iterable is not None:
@@ -166,6 +169,7 @@ class Progress:
         self.n, self.postfix = 0, ""
         self.start = self._last = time.perf_counter()
         self._next_mark = 1
+        self._printed = 0
         self._closed = False
 
     def __iter__(self):
@@ -204,10 +208,9 @@ class Progress:
         now = time.perf_counter()
         if self.total:
             mark = self.n * self.lines // self.total
-            if mark >= self._next_mark and self.n < self.total:
-                self._next_mark = mark + 1
-                self._print(now)
+            if mark < self._next_mark or self.n >= self.total:
                 return
+            self._next_mark = mark + 1
         if now - self._last >= self.mininterval:
             self._print(now)
 
@@ -221,14 +224,16 @@ class Progress:
 
     def _print(self, now):
         self._last = now
+        self._printed += 1
         print(self._line(now), file=self.file if self.file is not None else sys.stderr, flush=True)
 
     def close(self):
         if self._closed:
             return
         self._closed = True
-        if not self.disable:
-            self._print(time.perf_counter())
+        now = time.perf_counter()
+        if not self.disable and (self._printed or now - self.start >= self.mininterval):
+            self._print(now)
 
 
 def _fmt(v):

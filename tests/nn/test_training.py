@@ -192,7 +192,7 @@ def test_progress_plain_lines_without_tqdm(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)            # import tqdm -> ImportError
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     buf = io.StringIO()
-    bar = progress(range(100), desc="train", file=buf)
+    bar = progress(range(100), desc="train", file=buf, mininterval=0.0)
     assert isinstance(bar, nn.training.Progress)
     seen = []
     for i in bar:
@@ -217,6 +217,9 @@ def test_progress_plain_unknown_total_update_and_disable():
     quiet = io.StringIO()
     assert list(progress(iter([1, 2]), use_tqdm=False, disable=True, file=quiet)) == [1, 2]
     assert quiet.getvalue() == ""
+    fast = io.StringIO()                                        # a loop shorter than mininterval stays silent
+    assert list(progress(range(50), use_tqdm=False, file=fast, mininterval=60.0)) == list(range(50))
+    assert fast.getvalue() == ""
 
 
 def test_progress_uses_tqdm_when_installed():
