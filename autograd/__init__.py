@@ -8,6 +8,7 @@
 """
 from . import backends, cuda, errors
 from .backends import set_default_device
+from .backends.cpu_malloc import tune as _tune_malloc
 from .backends.numpy_backend import (bool_, float16, float32, float64, int8, int16, int32,
                                      int64, uint8)
 from .creation import (arange, as_tensor, default_generator, empty, eye, from_numpy, full,
@@ -24,6 +25,8 @@ from .tensor import Tensor, is_tensor
 globals().update(_FUNCTIONS)
 
 __version__ = '0.1.0'
+
+_tune_malloc()      # keep freed buffers in-process: no per-step page faults (backends/cpu_malloc.py)
 
 
 def __getattr__(name):
