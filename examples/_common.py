@@ -35,7 +35,7 @@ if ROOT not in sys.path:           # `python examples/NAME.py` from anywhere fin
 import autograd as ag  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
-from nn.training import accuracy, progress  # noqa: E402
+from nn.training import accuracy, progress  # noqa: E402,F401  (examples use C.progress)
 
 DEFAULT_OUT = os.path.join(HERE, "out")
 
