@@ -5,6 +5,8 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 import autograd as ag
+from autograd.grad_mode import grad_enabled as _grad_enabled
+from autograd.viz.spans import next_mark as _next_mark, record as _record_span
 
 from . import _compat
 from ._module_helpers import _addindent, _parse_to, _RemovableHandle, _zero_grad
@@ -37,17 +39,23 @@ class Module:
 
     # ---------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
+        # in grad mode, mark the tape before and after: the ops this call records get
+        # sequence numbers in between, which is how ag.viz groups them by module
+        start = _next_mark() if _grad_enabled.get() else None
         if not self._forward_pre_hooks and not self._forward_hooks:
-            return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            res = hook(self, args)
-            if res is not None:
-                args = res if isinstance(res, tuple) else (res,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            res = hook(self, args, out)
-            if res is not None:
-                out = res
+            out = self.forward(*args, **kwargs)
+        else:
+            for hook in list(self._forward_pre_hooks.values()):
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+            out = self.forward(*args, **kwargs)
+            for hook in list(self._forward_hooks.values()):
+                res = hook(self, args, out)
+                if res is not None:
+                    out = res
+        if start is not None:
+            _record_span(out, start, _next_mark(), self)
         return out
 
     def register_forward_pre_hook(self, hook):

