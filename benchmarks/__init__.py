@@ -19,4 +19,5 @@ against PyTorch only when ``import torch`` works.
 SUBCOMMANDS = {
     "overhead": "benchmarks.overhead",
     "train": "benchmarks.train",
+    "matmul": "benchmarks.matmul",
 }
