@@ -9,6 +9,14 @@ lenet   Conv2d(1,8,5), ReLU, MaxPool2d(2), Conv2d(8,16,5), ReLU, MaxPool2d(2),
         flatten, Linear 256->120->84->10; batch 64 of 1x28x28; same step as mlp.
 lstm    nn.LSTM(64, 128), sequence 35, batch 32; forward + backward of
         ``output.sum()``, no optimizer.
+mlp_big 784-4096-4096-10 MLP, batch 4096, as mlp (the issue's GPU bar; not in the
+        default list, which stays mlp,lenet,lstm on the CPU; ``--device cuda`` adds it).
+
+``--device cpu|cuda|all`` (default cpu): on cuda the model and data live on the
+GPU (PyTorch's too), the hand-written column runs the same step in CuPy, timings
+synchronise the device before the clock starts and stops, and the memory columns
+are skipped (they measure host memory). Without CuPy and a GPU, cuda prints a
+"skipped" line.
 
 Time is milliseconds per step: ``--steps`` steps per repeat, one warm-up repeat,
 then ``--repeat`` timed repeats, columns interleaved round-robin so load on the
@@ -23,6 +31,7 @@ import gc
 import os
 import subprocess
 import sys
+import time
 import tracemalloc
 import traceback
 
@@ -35,7 +44,9 @@ NAME = "train"
 HELP = "training-step time and peak Python-heap memory (MLP, LeNet, LSTM)"
 
 WORKLOADS = ("mlp", "lenet", "lstm")
+GPU_WORKLOADS = WORKLOADS + ("mlp_big",)
 LABELS = {"mlp": "MLP 784-1024-1024-10 b256",
+          "mlp_big": "MLP 784-4096-4096-10 b4096",
           "lenet": "LeNet 1x28x28 b64",
           "lstm": "LSTM 64->128 seq35 b32"}
 
@@ -43,8 +54,11 @@ LABELS = {"mlp": "MLP 784-1024-1024-10 b256",
 def add_arguments(p):
     p.add_argument("--steps", type=int, default=5,
                    help="training steps per timed repeat (default: %(default)s)")
-    p.add_argument("--workloads", default=",".join(WORKLOADS),
-                   help="comma-separated subset of %s (default: all)" % ",".join(WORKLOADS))
+    p.add_argument("--workloads", default=None,
+                   help="comma-separated subset of %s (default: %s; with cuda also "
+                        "mlp_big)" % (",".join(GPU_WORKLOADS), ",".join(WORKLOADS)))
+    p.add_argument("--device", choices=("cpu", "cuda", "all"), default="cpu",
+                   help="where the models train (default: %(default)s)")
     p.add_argument("--no-torch", action="store_true",
                    help="skip the PyTorch comparison even if torch is installed")
     p.add_argument("--seed", type=int, default=0)
@@ -56,6 +70,10 @@ def add_arguments(p):
 
 def _data(name, seed):
     rng = np.random.default_rng(seed)
+    if name == "mlp_big":
+        x = rng.standard_normal((4096, 784)).astype(np.float32)
+        y = rng.integers(0, 10, 4096).astype(np.int64)
+        return x, y
     if name == "mlp":
         x = rng.standard_normal((256, 784)).astype(np.float32)
         y = rng.integers(0, 10, 256).astype(np.int64)
@@ -74,6 +92,10 @@ def _data(name, seed):
 
 
 def _build(name, nn_mod):
+    if name == "mlp_big":
+        return nn_mod.Sequential(nn_mod.Linear(784, 4096), nn_mod.ReLU(),
+                                 nn_mod.Linear(4096, 4096), nn_mod.ReLU(),
+                                 nn_mod.Linear(4096, 10))
     if name == "mlp":
         return nn_mod.Sequential(nn_mod.Linear(784, 1024), nn_mod.ReLU(),
                                  nn_mod.Linear(1024, 1024), nn_mod.ReLU(),
@@ -108,54 +130,59 @@ def _make_step(name, model, F, optim, x, y=None):
     return step
 
 
-def _ours(name, data):
+def _ours(name, data, device="cpu"):
     import autograd as ag
     import nn
     import nn.functional as F
     from nn import optim
 
     model = _build(name, nn)
-    args = [ag.from_numpy(a) for a in data]          # shares memory, as torch.from_numpy
+    if device == "cpu":
+        args = [ag.from_numpy(a) for a in data]      # shares memory, as torch.from_numpy
+    else:
+        model.to(device)
+        args = [ag.tensor(a, device=device) for a in data]
     return {"step": _make_step(name, model, F, optim, *args)}
 
 
-def _torch(torch, name, data):
+def _torch(torch, name, data, device="cpu"):
     import torch.nn.functional as F
     from torch import optim
 
-    model = _build(name, torch.nn)
-    args = [torch.from_numpy(a) for a in data]
+    model = _build(name, torch.nn).to(device)
+    args = [torch.from_numpy(a).to(device) for a in data]
     return {"step": _make_step(name, model, F, optim, *args),
             "threads": torch.get_num_threads()}
 
 
-def _numpy_mlp(data, seed):
-    """Hand-written MLP step: forward, softmax-CE backward, in-place SGD."""
-    x, y = data
+def _numpy_mlp(data, seed, xp=np, hidden=1024):
+    """Hand-written MLP step: forward, softmax-CE backward, in-place SGD (xp: NumPy,
+    or CuPy for the same step on the GPU)."""
+    x, y = (xp.asarray(a) for a in data)
     rng = np.random.default_rng(seed + 1)
-    sizes = [784, 1024, 1024, 10]
+    sizes = [784, hidden, hidden, 10]
     Ws, bs = [], []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         bound = 1.0 / np.sqrt(fan_in)
-        Ws.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
-        bs.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+        Ws.append(xp.asarray(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32)))
+        bs.append(xp.asarray(rng.uniform(-bound, bound, fan_out).astype(np.float32)))
     n = x.shape[0]
-    rows = np.arange(n)
+    rows = xp.arange(n)
     lr = np.float32(0.01)
 
     def step():
         W1, W2, W3 = Ws
         b1, b2, b3 = bs
         z1 = x @ W1 + b1
-        h1 = np.maximum(z1, 0)
+        h1 = xp.maximum(z1, 0)
         z2 = h1 @ W2 + b2
-        h2 = np.maximum(z2, 0)
+        h2 = xp.maximum(z2, 0)
         logits = h2 @ W3 + b3
         m = logits.max(axis=1, keepdims=True)
-        e = np.exp(logits - m)
+        e = xp.exp(logits - m)
         s = e.sum(axis=1, keepdims=True)
         p = e / s
-        loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[rows, y]))
+        loss = xp.mean(xp.log(s[:, 0]) + m[:, 0] - logits[rows, y])   # no host sync
         g = p
         g[rows, y] -= 1
         g /= n
@@ -260,22 +287,48 @@ def _step_memory(side, name, seed):
     return None
 
 
-def bench_workload(name, args, torch):
+def _gpu_measure(iters, torch):
+    """loop_measure for GPU steps: the device is idle when the clock starts and has
+    finished every queued kernel when it stops."""
+    import autograd as ag
+
+    def sync():
+        ag.cuda.synchronize()
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.synchronize()
+
+    def measure(fn):
+        sync()
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        sync()
+        return {"t": (time.perf_counter() - t0) / iters}
+    return measure
+
+
+def bench_workload(name, args, torch, device="cpu"):
     data = _data(name, args.seed)
-    sides = {"ours": guarded(_ours, name, data)}
-    if name == "mlp":
-        sides["numpy"] = guarded(_numpy_mlp, data, args.seed)
-    if torch is not None:
-        sides["torch"] = guarded(_torch, torch, name, data)
+    sides = {"ours": guarded(_ours, name, data, device)}
+    if name in ("mlp", "mlp_big"):
+        hidden = 4096 if name == "mlp_big" else 1024
+        if device == "cpu":
+            sides["numpy"] = guarded(_numpy_mlp, data, args.seed, np, hidden)
+        else:
+            import cupy
+            sides["numpy"] = guarded(_numpy_mlp, data, args.seed, cupy, hidden)
+    if torch is not None and (device == "cpu" or torch.cuda.is_available()):
+        sides["torch"] = guarded(_torch, torch, name, data, "cuda" if device != "cpu" else "cpu")
 
     for spec in sides.values():
         if "step" in spec:
             spec["tasks"] = {"step": spec["step"]}
-    timed = interleaved(sides, args.repeat, loop_measure(args.steps), pause=0.25)
+    measure = loop_measure(args.steps) if device == "cpu" else _gpu_measure(args.steps, torch)
+    timed = interleaved(sides, args.repeat, measure, pause=0.25)
     samples = {s: timed[s].get("step", {}).get("t", []) for s in sides}
 
-    out = {"label": LABELS[name], "steps": args.steps, "repeat": args.repeat,
-           "unit": "ms/step"}
+    out = {"label": LABELS[name] + ("" if device == "cpu" else f" [{device}]"),
+           "device": device, "steps": args.steps, "repeat": args.repeat, "unit": "ms/step"}
     for side, spec in sides.items():
         res = {}
         if "threads" in spec:
@@ -285,7 +338,7 @@ def bench_workload(name, args, torch):
             res["ms"] = st["min"] * 1e3
             res["ms_median"] = st["median"] * 1e3
             res["samples_ms"] = [s * 1e3 for s in st["samples"]]
-        if "error" not in spec:
+        if "error" not in spec and device == "cpu":      # host memory: CPU runs only
             try:
                 res["peak_mb"] = _peak_mb(spec["step"])
                 if side in ("ours", "torch"):
@@ -307,7 +360,7 @@ def report(result):
     steps = result["steps"]
     print(f"\ntraining step: best (median) of {result['repeat']} repeats x {steps} steps "
           f"after 1 warm-up repeat; ms per step")
-    headers = ["workload", "ours ms", "numpy ms", "torch ms", "ours/numpy", "ours/torch",
+    headers = ["workload", "ours ms", "numpy/cupy ms", "torch ms", "ours/numpy", "ours/torch",
                "ours MB", "torch MB", "MB ours/torch"]
     rows = []
     for name in result["workloads"]:
@@ -342,20 +395,30 @@ def report(result):
 
 def run(args):
     torch = None if args.no_torch else try_import_torch()
-    names = [s.strip() for s in args.workloads.split(",") if s.strip()]
+    import autograd as ag
+
+    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
+    if "cuda" in devices and not ag.cuda.is_available():
+        print("no CUDA device (CuPy and an NVIDIA GPU are needed): cuda skipped")
+        devices.remove("cuda")
+    default = GPU_WORKLOADS if "cuda" in devices else WORKLOADS
+    names = [s.strip() for s in (args.workloads or ",".join(default)).split(",") if s.strip()]
     for s in names:
-        if s not in WORKLOADS:
-            raise SystemExit(f"unknown workload {s!r}; choose from {', '.join(WORKLOADS)}")
-    result = {"benchmark": "train", "workloads": names, "steps": args.steps,
+        if s not in GPU_WORKLOADS:
+            raise SystemExit(f"unknown workload {s!r}; choose from {', '.join(GPU_WORKLOADS)}")
+    runs = [(d, n) for d in devices for n in names
+            if d != "cpu" or n != "mlp_big" or args.workloads]   # mlp_big on the CPU if asked
+    keys = [n if d == "cpu" else f"{n}@{d}" for d, n in runs]
+    result = {"benchmark": "train", "workloads": keys, "devices": devices, "steps": args.steps,
               "repeat": args.repeat,
               "torch_threads": torch.get_num_threads() if torch is not None else None}
     if torch is not None:
         torch.manual_seed(args.seed)
-    for name in names:
-        result[name] = bench_workload(name, args, torch)
+    for (device, name), key in zip(runs, keys):
+        result[key] = bench_workload(name, args, torch, device)
     result["machine"] = machine_info()
     report(result)
-    errors = [f"{w}/{side}" for w in names
+    errors = [f"{w}/{side}" for w in keys
               for side, r in result[w].items() if isinstance(r, dict) and "error" in r]
     if errors:
         result["errors"] = errors
