@@ -20,4 +20,6 @@ SUBCOMMANDS = {
     "overhead": "benchmarks.overhead",
     "train": "benchmarks.train",
     "matmul": "benchmarks.matmul",
+    "fused": "benchmarks.fused",
+    "devices": "benchmarks.devices",
 }
