@@ -34,53 +34,86 @@ def _sigmoid(xp, x):
 
 
 def _lstm_gate_maps(xp, H, dtype):
-    """Per-column (scale, shift, scale^2) with act = tanh(gates * scale) * scale + shift:
-    the sigmoid columns i, f, o use (0.5, 0.5) (sigmoid in its tanh form), g uses (1, 0).
-    So all four activations take one tanh, and every gate's derivative is the same
-    expression, d act / d gates = scale^2 * (1 - th^2)."""
+    """Per-column constants for the four gates i, f, g, o.
+
+    scale: the pre-activations are multiplied by it (0.5 for the sigmoid gates, 1 for
+      g) so that one tanh serves all four: sigmoid(z) = tanh(z/2)/2 + 1/2. Scaling by a
+      power of two is exact, so it is folded into W_hh and the input projection once
+      per sequence instead of once per step.
+    shift: act = tanh(scale * z) * scale + shift.
+    slope, lift: d act / d z = act * (slope - act) + lift, that is act(1 - act) for a
+      sigmoid and 1 - act^2 for tanh, computed from the saved activations alone."""
     scale = xp.full(4 * H, 0.5, dtype=dtype)
     scale[2 * H:3 * H] = 1
     shift = scale.copy()
     shift[2 * H:3 * H] = 0
-    return scale, shift, scale * scale
+    slope = xp.ones(4 * H, dtype=dtype)
+    slope[2 * H:3 * H] = 0
+    lift = 1 - slope
+    return scale, shift, slope, lift
 
 
-def _lstm_step(xp, xg, h, c, w_hh, maps, th, c_out, tc, h_out):
-    """One step, written into the preallocated th (B,4H), c_out, tc and h_out (B,H).
-    `xg` already holds both biases."""
-    scale, shift, _ = maps
+class _LSTMScratch:
+    """Per-sequence work buffers, reused by every step (no per-step allocations)."""
+    def __init__(self, xp, B, H, dtype):
+        self.th = xp.empty((B, 4 * H), dtype=dtype)     # tanh of the scaled pre-activations
+        self.gates = xp.empty((B, 4 * H), dtype=dtype)  # backward: d loss / d pre-activation
+        self.deriv = xp.empty((B, 4 * H), dtype=dtype)
+        self.tmp = xp.empty((B, H), dtype=dtype)
+        self.gh = xp.empty((B, H), dtype=dtype)
+        self.dh = xp.empty((B, H), dtype=dtype)
+
+
+def _lstm_step(xp, xg_scaled, h, c, w_scaled_t, maps, work, act, c_out, tc, h_out):
+    """One step into preallocated outputs: act (B,4H) = [i, f, g, o], c_out, tc = tanh(c_out)
+    and h_out (B,H). `xg_scaled` holds both biases, and it and `w_scaled_t` (W_hh^T with
+    its columns scaled) carry the gate scale already."""
+    scale, shift = maps[0], maps[1]
     H = h.shape[-1]
-    gates = xp.matmul(h, w_hh.T)
-    gates += xg
-    gates *= scale
-    xp.tanh(gates, out=th)
-    act = th * scale
+    th = work.th
+    xp.matmul(h, w_scaled_t, out=th)
+    th += xg_scaled
+    xp.tanh(th, out=th)
+    xp.multiply(th, scale, out=act)
     act += shift
     i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
     xp.multiply(f, c, out=c_out)
-    c_out += i * g
+    xp.multiply(i, g, out=work.tmp)
+    c_out += work.tmp
     xp.tanh(c_out, out=tc)
     xp.multiply(o, tc, out=h_out)
 
 
-def _lstm_step_back(xp, gh, dc, c, th, tc, maps, dgates):
-    """Gradients of one step: d gates written into `dgates` (B,4H); returns d c_prev.
-    gh, dc: gradients of the step's h and c outputs."""
-    scale, shift, scale2 = maps
+def _lstm_step_back(xp, gh, dc, c, act, tc, maps, work, dgates):
+    """Gradients of one step: d pre-activations written into `dgates` (B,4H); `dc` (the
+    gradient of the step's c output) is overwritten with d c_prev. gh: the gradient of
+    the step's h output."""
+    slope, lift = maps[2], maps[3]
     H = c.shape[-1]
-    act = th * scale
-    act += shift
     i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
-    dc = dc + gh * o * (1 - tc * tc)
+    t = work.tmp                                   # dc += gh * o * (1 - tc^2)
+    xp.multiply(tc, tc, out=t)
+    t -= 1
+    t *= o
+    t *= gh
+    dc -= t
     xp.multiply(dc, g, out=dgates[:, :H])
     xp.multiply(dc, c, out=dgates[:, H:2 * H])
     xp.multiply(dc, i, out=dgates[:, 2 * H:3 * H])
     xp.multiply(gh, tc, out=dgates[:, 3 * H:])
-    deriv = th * th
-    deriv *= -scale2
-    deriv += scale2
-    dgates *= deriv
-    return dc * f
+    d = work.deriv                                 # d act / d z = act (slope - act) + lift
+    xp.subtract(slope, act, out=d)
+    d *= act
+    d += lift
+    dgates *= d
+    dc *= f
+
+
+def _lstm_scaled(xp, w_hh, xg, b_hh, scale):
+    """W_hh^T and the input projection (plus b_hh) with the gate scale applied."""
+    w_scaled_t = (w_hh * scale[:, None]).T
+    xg_scaled = xg * scale if b_hh is None else (xg + b_hh) * scale
+    return w_scaled_t, xg_scaled
 
 
 def _gru_step(xp, xg, h, w_hh, b_hh):
@@ -114,22 +147,26 @@ class LSTMCellOp(Function):
 
     def forward(self, xp, xg, h, c, w_hh, b_hh=None):
         B, H = h.shape
+        maps = _lstm_gate_maps(xp, H, xg.dtype)
+        w_scaled_t, xg_scaled = _lstm_scaled(xp, w_hh, xg, b_hh, maps[0])
         out = xp.empty((2, B, H), dtype=xg.dtype)           # [h', c']
-        th = xp.empty((B, 4 * H), dtype=xg.dtype)
+        act = xp.empty((B, 4 * H), dtype=xg.dtype)
         tc = xp.empty((B, H), dtype=xg.dtype)
-        _lstm_step(xp, xg if b_hh is None else xg + b_hh, h, c, w_hh,
-                   _lstm_gate_maps(xp, H, xg.dtype), th, out[1], tc, out[0])
-        self.save_for_backward(h, c, w_hh, th, tc)
+        _lstm_step(xp, xg_scaled, h, c, w_scaled_t, maps, _LSTMScratch(xp, B, H, xg.dtype),
+                   act, out[1], tc, out[0])
+        self.save_for_backward(h, c, w_hh, act, tc)
         return out
 
-    def backward(self, xp, g, h, c, w_hh, th, tc):
-        dgates = xp.empty_like(th)
-        dc_prev = _lstm_step_back(xp, g[0], g[1], c, th, tc,
-                                  _lstm_gate_maps(xp, c.shape[-1], th.dtype), dgates)
+    def backward(self, xp, g, h, c, w_hh, act, tc):
+        B, H = h.shape
+        dgates = xp.empty_like(act)
+        dc = g[1].copy()
+        _lstm_step_back(xp, g[0], dc, c, act, tc, _lstm_gate_maps(xp, H, act.dtype),
+                        _LSTMScratch(xp, B, H, act.dtype), dgates)
         dh = xp.matmul(dgates, w_hh) if self.needs_grad(1) else None
         dw = xp.matmul(dgates.T, h) if self.needs_grad(3) else None
         db = dgates.sum(axis=0) if self.needs_grad(4) else None
-        return dgates, dh, dc_prev, dw, db
+        return dgates, dh, dc, dw, db
 
 
 class GRUCellOp(Function):
@@ -156,39 +193,45 @@ def _order(T, reverse):
 class LSTMSeqOp(Function):
     """h and c are kept in processing order, hs[p] / cs[p] entering step p, so the
     previous state is a slice (no per-step copies) and W_hh's gradient is one GEMM
-    over hs[:T]; the time-ordered output is assembled once at the end."""
+    over hs[:T]; the time-ordered output is assembled once at the end. Each step
+    runs in preallocated buffers: ten array calls and one GEMM forward, fifteen and
+    one GEMM backward."""
     differentiable_twice = False
 
     def forward(self, xp, xg, h0, c0, w_hh, b_hh=None, reverse=False):
         T, B = xg.shape[:2]
         H = h0.shape[-1]
         self.reverse = reverse
-        if b_hh is not None:
-            xg = xg + b_hh                         # both biases, once for the sequence
         maps = _lstm_gate_maps(xp, H, xg.dtype)
+        w_scaled_t, xg_scaled = _lstm_scaled(xp, w_hh, xg, b_hh, maps[0])
         hs = xp.empty((T + 1, B, H), dtype=xg.dtype)
         cs = xp.empty((T + 1, B, H), dtype=xg.dtype)
-        ths = xp.empty((T, B, 4 * H), dtype=xg.dtype)
+        acts = xp.empty((T, B, 4 * H), dtype=xg.dtype)
         tcs = xp.empty((T, B, H), dtype=xg.dtype)
         hs[0], cs[0] = h0, c0
+        work = _LSTMScratch(xp, B, H, xg.dtype)
         for p, t in enumerate(_order(T, reverse)):
-            _lstm_step(xp, xg[t], hs[p], cs[p], w_hh, maps, ths[p], cs[p + 1], tcs[p], hs[p + 1])
+            _lstm_step(xp, xg_scaled[t], hs[p], cs[p], w_scaled_t, maps, work,
+                       acts[p], cs[p + 1], tcs[p], hs[p + 1])
         out = xp.empty((T + 1, B, H), dtype=xg.dtype)      # h of every step by time, then c_T
         out[:T] = hs[:0:-1] if reverse else hs[1:]
         out[T] = cs[T]
-        self.save_for_backward(w_hh, hs, cs, ths, tcs)
+        self.save_for_backward(w_hh, hs, cs, acts, tcs)
         return out
 
-    def backward(self, xp, g, w_hh, hs, cs, ths, tcs):
+    def backward(self, xp, g, w_hh, hs, cs, acts, tcs):
         T, B, H = tcs.shape
-        maps = _lstm_gate_maps(xp, H, ths.dtype)
-        dgates = xp.empty_like(ths)
+        maps = _lstm_gate_maps(xp, H, acts.dtype)
+        work = _LSTMScratch(xp, B, H, acts.dtype)
+        dgates = xp.empty_like(acts)
         dh = xp.zeros((B, H), dtype=g.dtype)
-        dc = g[T]
+        dc = g[T].copy()
+        gh = work.gh
         times = list(_order(T, self.reverse))
         for p in range(T - 1, -1, -1):
-            dc = _lstm_step_back(xp, g[times[p]] + dh, dc, cs[p], ths[p], tcs[p], maps, dgates[p])
-            dh = xp.matmul(dgates[p], w_hh)
+            xp.add(g[times[p]], dh, out=gh)
+            _lstm_step_back(xp, gh, dc, cs[p], acts[p], tcs[p], maps, work, dgates[p])
+            xp.matmul(dgates[p], w_hh, out=dh)
         flat = dgates.reshape(T * B, 4 * H)
         dw = xp.matmul(flat.T, hs[:T].reshape(T * B, H)) if self.needs_grad(3) else None
         db = flat.sum(axis=0) if self.needs_grad(4) else None

@@ -132,6 +132,10 @@ class RNNBase(Module):
             for d in range(dirs):
                 k = layer * dirs + d
                 w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, d)
+                if self.mode != 'GRU' and b_ih is not None:
+                    # LSTM and RNN add both biases to the same pre-activation: fold b_hh
+                    # into the projection's bias (a vector add, not a pass over T*B*G)
+                    b_ih, b_hh = b_ih + b_hh, None
                 xg = _project(x, w_ih, b_ih)
                 hk = zeros if h0 is None else h0[k]
                 last = 0 if d else T - 1
