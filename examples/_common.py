@@ -135,6 +135,8 @@ def load_digits_data(args, n_train=None, n_test=None, synthetic_train=12000, syn
             Xtr, ytr, Xte, yte = X[:cut], y[:cut], X[cut:], y[cut:]
             name = "scikit-learn digits (1,437 train / 360 test, 8x8; MNIST not configured)"
         except ImportError:
+            synthetic_train = min(synthetic_train, n_train or synthetic_train)   # generate only what is used
+            synthetic_test = min(synthetic_test, n_test or synthetic_test)
             Xtr, ytr = synthetic_digits(synthetic_train, seed=10_000 + args.seed)
             Xte, yte = synthetic_digits(synthetic_test, seed=20_000 + args.seed)
             name = (f"synthetic digits ({synthetic_train:,} train / {synthetic_test:,} test, 28x28, generated; "
