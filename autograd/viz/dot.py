@@ -75,6 +75,12 @@ def save(root, path, **options):
     return output.write(source, path)
 
 
+_OP_ATTRS = {'shape': 'ellipse', 'style': 'filled', 'fillcolor': _FILL['op']}
+_BACKWARD_ATTRS = {'shape': 'box', 'style': 'filled', 'fillcolor': _FILL['op']}
+_TENSOR_ATTRS = {kind: {'shape': 'box', 'style': 'rounded,filled', 'fillcolor': _FILL[kind]}
+                 for kind in ('param', 'input', 'root', 'tensor')}
+
+
 class _Options:
     def __init__(self, show_shapes, show_grads, vanishing, exploding, profile):
         self.show_shapes = show_shapes
@@ -93,9 +99,19 @@ def _attrs(attrs):
     return ', '.join(f'{k}={quote(v)}' for k, v in attrs.items() if v is not None)
 
 
+_shape_texts = {}       # (shape, dtype, device) -> text: str(dtype) alone costs ~2 us
+
+
 def _shape_text(shape, dtype, device):
-    text = f"{tuple(shape)} {dtype}"
-    return text if device == 'cpu' else f"{text} {device}"
+    key = (shape, dtype, device)
+    text = _shape_texts.get(key)
+    if text is None:
+        text = f"{tuple(shape)} {dtype}"
+        if device != 'cpu':
+            text = f"{text} {device}"
+        if len(_shape_texts) < 4096:
+            _shape_texts[key] = text
+    return text
 
 
 def _number(value):
@@ -119,13 +135,14 @@ def _op_name(node):
 
 
 class _Vertex:
-    __slots__ = ('id', 'cluster', 'lines', 'attrs', 'metric', 'ops', 'dead')
+    __slots__ = ('id', 'cluster', 'lines', 'attrs', 'metric', 'ops', 'dead', 'totals')
 
     def __init__(self, vid, cluster, lines, attrs):
         self.id, self.cluster, self.lines, self.attrs = vid, cluster, lines, attrs
         self.metric = None          # profile: seconds or bytes, for the colour scale
         self.ops = 0                # a collapsed module: how many ops it stands for
         self.dead = 0               # a collapsed module: dead ReLUs inside
+        self.totals = None          # a collapsed module, profiled: [fwd s, bwd s, bytes]
 
 
 class _Builder:
@@ -197,30 +214,32 @@ class _Builder:
         return lines
 
     def grad_mark(self, lines, attrs, value):
-        """Add a gradient norm to a label, and colour it when vanishing or exploding."""
+        """Add a gradient norm to a label and colour it when vanishing or exploding;
+        returns the attributes (a copy when changed: the base ones are shared)."""
         if not self.opts.show_grads or value is None:
-            return
+            return attrs
         lines.append(f"grad {_number(value)}")
         state = health.classify(value, self.opts.vanishing, self.opts.exploding)
         if state is not None:
             lines.append(state.upper())
-            attrs['fillcolor'] = _FILL[state]
-            attrs['penwidth'] = '2'
+            attrs = dict(attrs, fillcolor=_FILL[state], penwidth='2')
+        return attrs
 
     def relu_mark(self, node, lines, attrs):
+        """Mark a ReLU whose outputs are all zero (and count dead units); returns
+        (attributes, 1 if dead else 0)."""
         if not (self.opts.show_grads and health.is_relu(node)):
-            return 0
+            return attrs, 0
         found = health.relu_health(node)
         if found is None:
-            return 0
+            return attrs, 0
         dead, units = found
         if units and dead == units:
             lines.append("DEAD: all outputs 0")
-            attrs.update(fillcolor=_FILL['dead'], fontcolor='white', penwidth='2')
-            return 1
+            return dict(attrs, fillcolor=_FILL['dead'], fontcolor='white', penwidth='2'), 1
         if dead:
             lines.append(f"dead units {dead}/{units}")
-        return 0
+        return attrs, 0
 
     def profile_mark(self, node, vertex, backward):
         if not self.opts.profile:
@@ -232,7 +251,9 @@ class _Builder:
         if vertex.ops:                                  # a collapsed module sums its ops
             vertex.metric = (vertex.metric or 0) + (nbytes if self.opts.profile == 'memory'
                                                     else fwd + bwd)
-            acc = vertex.attrs.setdefault('_sum', [0.0, 0.0, 0])
+            if vertex.totals is None:
+                vertex.totals = [0.0, 0.0, 0]
+            acc = vertex.totals
             acc[0] += fwd
             acc[1] += bwd
             acc[2] += nbytes
@@ -257,9 +278,9 @@ class _Builder:
             name = self.names.get(id(leaf))
             lines = self.tensor_lines(name, leaf.shape, leaf.dtype, leaf.device)
             kind = 'root' if id(leaf) in self.root_ids else ('param' if name else 'input')
-            attrs = {'shape': 'box', 'style': 'rounded,filled', 'fillcolor': _FILL[kind]}
             grad = leaf.grad
-            self.grad_mark(lines, attrs, None if grad is None else health.norm(grad, leaf._backend))
+            attrs = self.grad_mark(lines, _TENSOR_ATTRS[kind],
+                                   None if grad is None else health.norm(grad, leaf._backend))
             v = self.add(f"{prefix}{k}", place, lines or ['leaf'], attrs)
             leaf_vertex[id(leaf)] = v.id
         return leaf_vertex
@@ -269,42 +290,45 @@ class _Builder:
         rec = self.rec
         leaf_vertex = self.leaf_vertices('L')
         tensor_vertex = {}
+        owner, names, consumers = self.owner, self.names, rec.consumers
+        grads, profiled, root_ids = self.opts.show_grads, self.opts.profile, self.root_ids
+        edges, add = self.edges, self.add          # a 100,000-node graph: keep the loop lean
         for node in rec.nodes:
-            span = self.span_of(node)
+            span = owner.get(id(node))
             box = span.box if span is not None else None
             if box is not None:
                 v = self.box_vertex(box)
                 v.ops += 1
-                lines, attrs = [], {}
-                v.dead += self.relu_mark(node, lines, attrs)
-                self.profile_mark(node, v, False)
-                op = v.id
+                if grads:
+                    v.dead += self.relu_mark(node, [], _OP_ATTRS)[1]
             else:
-                lines, attrs = [_op_name(node)], {'shape': 'ellipse', 'style': 'filled',
-                                                  'fillcolor': _FILL['op']}
-                self.relu_mark(node, lines, attrs)
-                v = self.add(f"f{node.seq}", span, lines, attrs)
+                lines = [_op_name(node)]
+                attrs = self.relu_mark(node, lines, _OP_ATTRS)[0] if grads else _OP_ATTRS
+                v = add(f"f{node.seq}", span, lines, attrs)
+            if profiled:
                 self.profile_mark(node, v, False)
-                op = v.id
+            op = v.id
             for e in node.edges:
                 if e is None:
                     continue
                 src = tensor_vertex[id(e)] if e._is_node else leaf_vertex[id(e)]
                 if src != op:
-                    self.edge(src, op, dedupe=box is not None or src.startswith('m'))
-            is_root = id(node) in self.root_ids
+                    if box is not None or src[0] == 'm':
+                        self.edge(src, op, dedupe=True)
+                    else:
+                        edges.append((src, op))
+            is_root = id(node) in root_ids
             if box is not None and not is_root and all(
-                    self.box_of(c) is box for c in rec.consumers.get(id(node), ())):
+                    self.box_of(c) is box for c in consumers.get(id(node), ())):
                 tensor_vertex[id(node)] = op            # stays inside the collapsed module
                 continue
             shape, dtype = rec.shape_of[id(node)]
-            lines = self.tensor_lines(self.names.get(id(node)), shape, dtype, node.backend.name)
-            attrs = {'shape': 'box', 'style': 'rounded,filled',
-                     'fillcolor': _FILL['root' if is_root else 'tensor']}
-            self.grad_mark(lines, attrs, health.grad_norm_of(node))
-            t = self.add(f"t{node.seq}", box.parent if box is not None else span,
-                         lines or [' '], attrs)
-            self.edge(op, t.id)
+            lines = self.tensor_lines(names.get(id(node)), shape, dtype, node.backend.name)
+            attrs = _TENSOR_ATTRS['root' if is_root else 'tensor']
+            if grads:
+                attrs = self.grad_mark(lines, attrs, health.grad_norm_of(node))
+            t = add(f"t{node.seq}", box.parent if box is not None else span, lines or [' '], attrs)
+            edges.append((op, t.id))
             tensor_vertex[id(node)] = t.id
 
     def box_of(self, node):
@@ -315,32 +339,39 @@ class _Builder:
         self.kind = 'backward'
         rec = self.rec
         node_vertex = {}
+        owner, grads, profiled = self.owner, self.opts.show_grads, self.opts.profile
         for order, node in enumerate(reversed(rec.nodes), 1):      # the engine's replay order
-            span = self.span_of(node)
+            span = owner.get(id(node))
             box = span.box if span is not None else None
             if box is not None:
                 v = self.box_vertex(box)
                 v.ops += 1
-                v.dead += self.relu_mark(node, [], {})
-                self.profile_mark(node, v, True)
+                if grads:
+                    v.dead += self.relu_mark(node, [], _BACKWARD_ATTRS)[1]
             else:
                 lines = [f"{_op_name(node)}Backward", f"#{order}"]
-                attrs = {'shape': 'box', 'style': 'filled', 'fillcolor': _FILL['op']}
-                self.grad_mark(lines, attrs, health.grad_norm_of(node))
-                self.relu_mark(node, lines, attrs)
+                attrs = _BACKWARD_ATTRS
+                if grads:
+                    attrs = self.grad_mark(lines, attrs, health.grad_norm_of(node))
+                    attrs = self.relu_mark(node, lines, attrs)[0]
                 v = self.add(f"b{node.seq}", span, lines, attrs)
+            if profiled:
                 self.profile_mark(node, v, True)
             node_vertex[id(node)] = v.id
         leaf_vertex = self.leaf_vertices('a')
+        edges = self.edges
         for node in reversed(rec.nodes):
             src = node_vertex[id(node)]
-            boxed = src.startswith('m')
+            boxed = src[0] == 'm'
             for e in node.edges:
                 if e is None:
                     continue
                 dst = node_vertex[id(e)] if e._is_node else leaf_vertex[id(e)]
                 if dst != src:
-                    self.edge(src, dst, dedupe=boxed or dst.startswith('m'))
+                    if boxed or dst[0] == 'm':
+                        self.edge(src, dst, dedupe=True)
+                    else:
+                        edges.append((src, dst))
 
     # --- DOT text ------------------------------------------------------------------
     def box_lines(self, v):
@@ -354,7 +385,7 @@ class _Builder:
         if v.dead:
             lines.append(f"{v.dead} dead ReLU{'s' if v.dead != 1 else ''}")
             v.attrs['penwidth'] = '2'
-        acc = v.attrs.pop('_sum', None)
+        acc = v.totals
         if acc is not None:
             lines.append(f"fwd {_seconds(acc[0])} | bwd {_seconds(acc[1])}"
                          if self.kind == 'forward' else f"bwd {_seconds(acc[1])}")
@@ -370,7 +401,7 @@ class _Builder:
             if v.metric is not None and v.attrs.get('fillcolor') not in (
                     _FILL['dead'], _FILL['vanishing'], _FILL['exploding']):
                 step = min(len(_SCALE) - 1, int(v.metric / top * len(_SCALE)))
-                v.attrs['fillcolor'] = _SCALE[step]
+                v.attrs = dict(v.attrs, fillcolor=_SCALE[step])
                 if step >= 6:
                     v.attrs['fontcolor'] = 'white'
         return top
@@ -412,11 +443,15 @@ class _Builder:
             children.setdefault(id(span.parent) if span.parent is not None else None,
                                 []).append(span)
 
+        rendered = {}                                 # attribute sets repeat: format each once
+
         def vertex_line(v, indent):
             lines = self.box_lines(v) if v.id.startswith('m') else v.lines
-            attrs = dict(v.attrs)
-            attrs['label'] = '\n'.join(lines)
-            return f"{indent}{v.id} [{_attrs(attrs)}]\n"
+            key = tuple(v.attrs.items())
+            text = rendered.get(key)
+            if text is None:
+                text = rendered[key] = _attrs(v.attrs)
+            return f"{indent}{v.id} [{text}, label={quote(chr(10).join(lines))}]\n"
 
         out.extend(vertex_line(v, '\t') for v in members.get(None, ()))
         stack = [(span, False, 1) for span in reversed(children.get(None, ()))]
@@ -429,7 +464,7 @@ class _Builder:
                 continue
             title = span.title + (f" (call {span.index})" if span.index else '')
             out.append(f"{indent}subgraph cluster_{number[id(span)]} {{\n")
-            out.append(f"{indent}\tgraph [{_attrs(dict(label=title, style='rounded,filled', color='#8899aa', fillcolor=_CLUSTER_FILLS[span.level % len(_CLUSTER_FILLS)], labeljust='l', fontsize='10'))}]\n")
+            out.append(f"{indent}\tgraph [{_attrs(dict(label=title, style='rounded,filled', color='#8899aa', fillcolor=_CLUSTER_FILLS[span.level % len(_CLUSTER_FILLS)], labeljust='l', labelloc='t', fontsize='10'))}]\n")
             out.extend(vertex_line(v, indent + '\t') for v in members.get(id(span), ()))
             stack.append((span, True, level))
             stack.extend((c, False, level + 1) for c in reversed(children.get(id(span), ())))

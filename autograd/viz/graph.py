@@ -71,14 +71,23 @@ def walk(root):
     nodes.sort(key=_seq)
     for users in consumers.values():
         users.sort(key=_seq)
-    first_use = {id(leaf): (consumers[id(leaf)][0].seq if consumers[id(leaf)] else -1)
-                 for leaf in leaves}
+    first_use = {}                       # (first consumer, argument position): weight before bias
+    for leaf in leaves:
+        users = consumers[id(leaf)]
+        first_use[id(leaf)] = (users[0].seq, _position(users[0], leaf)) if users else (-1, 0)
     leaves.sort(key=lambda leaf: first_use[id(leaf)])
     return Recorded(roots, nodes, leaves, shape_of, consumers)
 
 
 def _seq(node):
     return node.seq
+
+
+def _position(node, leaf):
+    for k, e in enumerate(node.edges):
+        if e is leaf:
+            return k
+    return 0
 
 
 # --- module calls ------------------------------------------------------------------

@@ -17,16 +17,24 @@ import weakref
 from ..function import _sequence
 from ..tensor import Tensor
 
-# node -> list of (start, end, weakref to module); a node can end several nested
-# calls (Sequential's output is its last layer's output)
-_spans = weakref.WeakKeyDictionary()
+# weakref(node) -> list of (start, end, weakref to module); a node can end several nested
+# calls (Sequential's output is its last layer's output). A plain dict keyed by weak
+# references whose callback removes the entry: WeakKeyDictionary does the same in
+# Python-level methods and was measured at about twice the cost per module call.
+_spans = {}
+_ref = weakref.ref
+
+
+def _forget(ref):
+    _spans.pop(ref, None)
+
 
 next_mark = _sequence.__next__      # one draw from the tape's counter (gaps are harmless)
 
 
 def record(output, start, end, module):
     """Remember that `module` ran between marks `start` and `end`, on `output`'s nodes."""
-    span = (start, end, weakref.ref(module))
+    span = (start, end, _ref(module))
     if type(output) is Tensor:                   # the common case, kept short
         node = output._node
         if node is not None:
@@ -45,13 +53,14 @@ def record(output, start, end, module):
 
 
 def _tag(node, span):
-    spans = _spans.get(node)
+    # a live weak reference hashes and compares as its node (nodes compare by identity)
+    spans = _spans.get(_ref(node))
     if spans is None:
-        _spans[node] = [span]
+        _spans[_ref(node, _forget)] = [span]
     else:
         spans.append(span)
 
 
 def spans_of(node):
     """The spans recorded on `node` (empty when no module call ended with it)."""
-    return _spans.get(node, ())
+    return _spans.get(_ref(node), ())
