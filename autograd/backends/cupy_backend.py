@@ -17,7 +17,8 @@ What differs from the CPU, and why:
 - random numbers: CuPy's cuRAND generator (cupy.random.RandomState) per device,
   seeded by ag.manual_seed, behind NumPy Generator method names.
 - fused kernels (FUSED_KERNELS): activation gradients and SGD/Adam updates as one
-  ElementwiseKernel each, used only when ag.backends.set_fused(True).
+  ElementwiseKernel each, for float32/float64 arrays, used only when
+  ag.backends.set_fused(True) (off by default: no GPU has measured them yet).
 """
 import re
 
@@ -186,7 +187,7 @@ class CupyBackend(NumpyBackend):
 
     def _activation(self, name, unfused):
         def run(a, g):
-            if self._fused['enabled'] and a.dtype == g.dtype and a.dtype.kind == 'f':
+            if self._fused['enabled'] and a.dtype == g.dtype and a.dtype.char in 'fd':
                 return self.kernel(name)(a, g)
             return unfused(a, g)
         run.__name__ = name
@@ -194,7 +195,7 @@ class CupyBackend(NumpyBackend):
 
     def sgd_update(self, p, g, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
                    nesterov=False):
-        if not self._fused['enabled'] or p.dtype != g.dtype or p.dtype.kind != 'f':
+        if not self._fused['enabled'] or p.dtype != g.dtype or p.dtype.char not in 'fd':
             return super().sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov)
         if not momentum:
             self.kernel('sgd')(g, lr, weight_decay, p)
@@ -208,7 +209,7 @@ class CupyBackend(NumpyBackend):
 
     def adam_update(self, p, g, m, v, lr, beta1, beta2, eps, weight_decay, step,
                     decoupled=False):
-        if not self._fused['enabled'] or p.dtype != g.dtype or p.dtype.kind != 'f':
+        if not self._fused['enabled'] or p.dtype != g.dtype or p.dtype.char not in 'fd':
             return super().adam_update(p, g, m, v, lr, beta1, beta2, eps, weight_decay, step,
                                        decoupled)
         import math
