@@ -353,8 +353,6 @@ def test_a_100000_op_chain_draws_without_recursion():
     source = ag.viz.draw(y).source
     assert source.count(' [shape="ellipse"') == 100_000
     assert source.count(' -> ') == 200_000
-    back = ag.viz.draw(y, show_backward=True).source
-    assert back.count('AddBackward') == 100_000
 
 
 def test_importing_autograd_and_nn_loads_no_drawing_code():
