@@ -82,6 +82,9 @@ CONV_CASES = [  # x shape, w shape, stride, padding, dilation, groups
     ((1, 4, 7, 7), (6, 2, 3, 3), (2, 1), (1, 2), (1, 1), 2),
     ((2, 2, 8, 7), (2, 1, 2, 3), (1, 2), (2, 1), (2, 1), 2),
     ((1, 3, 7, 6), (2, 3, 3, 3), (3, 2), (1, 1), (2, 2), 1),
+    # stride 1 takes the flat-row path: padding, dilation and groups through it
+    ((2, 4, 7, 6), (6, 2, 3, 2), (1, 1), (1, 2), (2, 1), 2),
+    ((3, 1, 6, 5), (2, 1, 2, 2), (1, 1), (0, 1), (1, 2), 1),
 ]
 
 
@@ -116,6 +119,7 @@ def test_conv1d():
     ((2, 3, 4, 3), (3, 2, 3, 3), (1, 1), (0, 0), (0, 0), (1, 1), 1),
     ((1, 4, 3, 4), (4, 2, 3, 2), (2, 3), (1, 0), (1, 2), (1, 1), 2),
     ((1, 2, 3, 3), (2, 3, 2, 3), (2, 2), (1, 1), (1, 0), (2, 1), 1),
+    ((2, 4, 4, 3), (4, 1, 2, 3), (1, 1), (1, 0), (0, 0), (2, 1), 2),
 ])
 def test_conv_transpose2d(xs, ws, stride, pad, opad, dil, groups):
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
@@ -125,6 +129,20 @@ def test_conv_transpose2d(xs, ws, stride, pad, opad, dil, groups):
                                atol=1e-10)
     assert ag.gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride, pad, opad, groups, dil),
                         (T(x), T(w), T(b)))
+
+
+@pytest.mark.parametrize("stride", [(1, 1), (2, 1)])
+def test_conv2d_batch_chunks_agree_with_one_pass(monkeypatch, stride):
+    # a tiny column budget splits the batch into many chunks (one sample each, and
+    # more than one chunk for the flat-row and the strided layout alike)
+    import autograd.ops.conv as conv
+    x, w, b = rng.standard_normal((5, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    whole = F.conv2d(T(x), T(w), T(b), stride, 1, 1, 1)
+    monkeypatch.setattr(conv, "_COLUMN_BUDGET", 40)
+    assert len(conv._batch_chunks(5, 3 * 3 * 2 * 30)) == 5
+    np.testing.assert_allclose(F.conv2d(T(x), T(w), T(b), stride, 1, 1, 1).data, whole.data, atol=1e-12)
+    np.testing.assert_allclose(whole.data, naive_conv2d(x, w, b, stride, (1, 1), (1, 1), 1), atol=1e-10)
+    assert ag.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, 1, 1, 1), (T(x), T(w), T(b)))
 
 
 def _distinct(shape):
