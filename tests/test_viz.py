@@ -210,6 +210,17 @@ def test_a_module_called_twice_gets_two_numbered_clusters():
     assert all(g.cluster_of(v) is None for v in g.vertices if v.startswith('L'))
 
 
+def test_clusters_of_a_freed_model_keep_their_class_names():
+    y = mlp()(ag.randn(5, 4)).sum()         # the model is gone once the call returns
+    import gc
+    gc.collect()
+    source = ag.viz.draw(y).source
+    assert source.count('subgraph cluster_') == 7
+    titles = re.findall(r'graph \[label="([^"]*)", style', source)
+    assert sorted(titles) == ['Linear', 'Linear', 'Linear', 'ReLU', 'Sequential', 'Sequential',
+                              'Tanh']
+
+
 def test_lstm_tuple_outputs_are_clustered_and_no_clusters_on_request():
     ag.manual_seed(0)
     lstm = nn.LSTM(3, 5)

@@ -93,12 +93,13 @@ def _position(node, leaf):
 # --- module calls ------------------------------------------------------------------
 class Span:
     """One module call: the ops recorded between its two marks on the tape."""
-    __slots__ = ('start', 'end', 'module', 'parent', 'children', 'level', 'count',
+    __slots__ = ('start', 'end', 'module', 'cls', 'parent', 'children', 'level', 'count',
                  'name', 'index', 'box')
 
-    def __init__(self, start, end, module_ref):
+    def __init__(self, start, end, module_ref, cls):
         self.start, self.end = start, end
         self.module = module_ref()        # None if the module has been freed since
+        self.cls = cls
         self.parent = None
         self.children = []
         self.level = 0
@@ -109,7 +110,7 @@ class Span:
 
     @property
     def class_name(self):
-        return type(self.module).__name__ if self.module is not None else 'module'
+        return self.cls.__name__
 
     @property
     def title(self):
@@ -122,9 +123,9 @@ def module_calls(nodes):
     (None for ops run outside any module). Calls that ran no node here are dropped."""
     found = {}
     for node in nodes:
-        for start, end, ref in spans_of(node):
+        for start, end, ref, cls in spans_of(node):
             if (start, end) not in found:
-                found[(start, end)] = Span(start, end, ref)
+                found[(start, end)] = Span(start, end, ref, cls)
     spans = sorted(found.values(), key=lambda s: (s.start, -s.end))
     owner = {}
     open_calls, i = [], 0
@@ -171,6 +172,8 @@ def name_modules(spans, model=None):
                 names.setdefault(id(module), name)
     calls = {}
     for span in spans:
+        if span.module is None:          # freed since: only its class is known
+            continue
         span.name = names.get(id(span.module), '')
         calls.setdefault(id(span.module), []).append(span)
     for same in calls.values():

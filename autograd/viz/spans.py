@@ -10,14 +10,15 @@ around an op is the module that ran it.
 
 The span is kept on the output tensors' nodes, in a weak table: a graph keeps
 its spans exactly as long as it lives, and a training loop leaves nothing
-behind. The module is held weakly as well.
+behind. The module is held weakly as well (a module that keeps its last output
+would otherwise keep its own entry alive), with its class for the label.
 """
 import weakref
 
 from ..function import _sequence
 from ..tensor import Tensor
 
-# weakref(node) -> list of (start, end, weakref to module); a node can end several nested
+# weakref(node) -> list of (start, end, weakref to module, its class); a node can end several nested
 # calls (Sequential's output is its last layer's output). A plain dict keyed by weak
 # references whose callback removes the entry: WeakKeyDictionary does the same in
 # Python-level methods and was measured at about twice the cost per module call.
@@ -34,7 +35,7 @@ next_mark = _sequence.__next__      # one draw from the tape's counter (gaps are
 
 def record(output, start, end, module):
     """Remember that `module` ran between marks `start` and `end`, on `output`'s nodes."""
-    span = (start, end, _ref(module))
+    span = (start, end, _ref(module), type(module))   # the class names a call whose module is gone
     if type(output) is Tensor:                   # the common case, kept short
         node = output._node
         if node is not None:
