@@ -231,16 +231,22 @@ def test_lstm_tuple_outputs_are_clustered_and_no_clusters_on_request():
     assert not parse(out.sum(), clusters=False).clusters
 
 
-def test_module_spans_cost_nothing_without_grad_and_leave_nothing_behind():
-    model = mlp()
-    before = len(spans._spans)
+def test_module_spans_ride_on_meta_past_the_inputs_and_backward_ignores_them():
+    ag.manual_seed(0)
+    lin = nn.Linear(3, 2)
+    x = ag.randn(4, 3, requires_grad=True)
+    out = lin(x)
+    node = out.grad_fn
+    assert len(node.meta) == len(node.edges) + 1
+    assert [len(m) for m in node.meta[:len(node.edges)]] == [2] * len(node.edges)  # (shape, dtype)
+    (start, end, ref, cls), = spans.spans_of(node)
+    assert start < node.seq < end and ref() is lin and cls is nn.Linear
+    out.pow(2).sum().backward()
+    expected = 2 * (x.detach() @ lin.weight.detach().T + lin.bias.detach())
+    assert ag.allclose(x.grad, expected @ lin.weight.detach())
     with ag.no_grad():
-        model(ag.randn(2, 4))
-    for _ in range(20):
-        model(ag.randn(2, 4)).sum().backward()
-    import gc
-    gc.collect()
-    assert len(spans._spans) <= before
+        assert lin(x).grad_fn is None                # nothing recorded, nothing marked
+    assert spans.spans_of(ag.tensor([1.0], requires_grad=True).exp().grad_fn) == ()
 
 
 # --- drawing changes nothing --------------------------------------------------------------
