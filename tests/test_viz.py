@@ -10,7 +10,7 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
-from autograd.viz import dot, health, spans, timing
+from autograd.viz import health, spans, style, timing
 
 _NODE = re.compile(r'^\s*(\w+) \[(.*)\]$')
 _EDGE = re.compile(r'^\s*(\w+) -> (\w+)$')
@@ -276,11 +276,11 @@ def test_vanishing_and_exploding_gradients_are_marked():
     g = parse(y, show_grads=True, params={'tiny': tiny, 'huge': huge, 'fine': fine})
     by_name = {a['label'].split('\n')[0]: a for v, a in g.vertices.items() if v.startswith('L')}
     assert by_name['tiny']['label'].endswith('VANISHING')
-    assert by_name['tiny']['fillcolor'] == dot._FILL['vanishing']
+    assert by_name['tiny']['fillcolor'] == style.FILL['vanishing']
     assert by_name['huge']['label'].endswith('EXPLODING')
-    assert by_name['huge']['fillcolor'] == dot._FILL['exploding']
+    assert by_name['huge']['fillcolor'] == style.FILL['exploding']
     assert by_name['fine']['label'] == 'fine\n(3,) float32\ngrad 1.73'
-    assert 'fillcolor' in by_name['fine'] and by_name['fine']['fillcolor'] == dot._FILL['param']
+    assert 'fillcolor' in by_name['fine'] and by_name['fine']['fillcolor'] == style.FILL['param']
     # thresholds are options
     g2 = parse(y, show_grads=True, vanishing=1e-12, exploding=1e12)
     assert not any('VANISHING' in lb or 'EXPLODING' in lb for lb in g2.labels())
@@ -327,7 +327,7 @@ def test_dead_relus_are_marked_from_backward_or_from_saved_outputs():
         labels = sorted(a['label'] for a in relus.values())
         assert labels == ['Relu\nDEAD: all outputs 0', 'Relu\ndead units 1/3']
         dead_v = next(a for a in relus.values() if 'DEAD' in a['label'])
-        assert dead_v['fillcolor'] == dot._FILL['dead']
+        assert dead_v['fillcolor'] == style.FILL['dead']
     assert health.dead_units(ag.tensor([0.0, 1.0, 0.0]).data, None) == (2, 3)
 
 
@@ -349,9 +349,9 @@ def test_profile_times_ops_and_restores_the_op_classes():
     label = next(a['label'] for a in g.vertices.values() if a['label'].startswith('Relu\n'))
     assert 'fwd ' in label and 'bwd ' in label and label.endswith('out 64 B')
     fills = {a.get('fillcolor') for v, a in g.vertices.items() if v.startswith('f')}
-    assert fills <= set(dot._SCALE) and dot._SCALE[-1] in fills      # the slowest is darkest
+    assert fills <= set(style.SCALE) and style.SCALE[-1] in fills      # the slowest is darkest
     mem = parse(y, profile='memory')
-    darkest = [v for v, a in mem.vertices.items() if a.get('fillcolor') == dot._SCALE[-1]]
+    darkest = [v for v, a in mem.vertices.items() if a.get('fillcolor') == style.SCALE[-1]]
     assert all(mem.vertices[v]['label'].endswith('out 64 B') for v in darkest)
 
 
