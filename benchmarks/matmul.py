@@ -440,9 +440,14 @@ def plot(result, path):
     cross = result.get("crossover")
     if cross and cross.get("n"):
         ax.axvline(cross["n"], color="grey", lw=0.8)
-        ax.text(cross["n"], ax.get_ylim()[0], " crossover", color="grey", va="bottom")
+        ax.text(cross["n"], 0.02, " crossover", color="grey", va="bottom",
+                transform=ax.get_xaxis_transform())
+    sizes = sorted({int(n) for cells in result["columns"].values() for n in cells})
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    ax.set_xticks(sizes)
+    ax.set_xticklabels([str(n) for n in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("n (n x n @ n x n)")
     ax.set_ylabel("GFLOP/s")
     ax.set_title(f"matmul throughput, {result['dtype']}")
