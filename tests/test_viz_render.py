@@ -53,6 +53,12 @@ def test_svg_through_the_webassembly_graphviz(tmp_path, no_dot):
     assert g._repr_svg_() == svg                    # Jupyter shows the same picture
     assert g._repr_mimebundle_()['image/svg+xml'] == svg
     assert g.pipe('svg') == svg.encode('utf-8')
+    # graphviz's render(), file naming included, works without `dot` for SVG
+    rendered = g.render(str(tmp_path / 'again'), format='svg', cleanup=True)
+    assert rendered == str(tmp_path / 'again.svg') and open(rendered).read() == svg
+    assert not os.path.exists(tmp_path / 'again')
+    with pytest.raises(output.RenderError, match='PNG'):
+        g.render(outfile=str(tmp_path / 'g.png'))
 
 
 def test_png_without_dot_says_to_install_graphviz(tmp_path, no_dot):

@@ -2,8 +2,8 @@
 Graphviz from PyPI (SVG only), else a clear error saying what to install;
 and the graph objects `draw` returns.
 
-`draw` returns a `graphviz.Digraph` (a subclass whose SVG, for Jupyter and
-`pipe`, falls back to the WebAssembly build when there is no `dot`). Without
+`draw` returns a `graphviz.Digraph` (a subclass whose SVG, for Jupyter,
+`pipe` and `render`, falls back to the WebAssembly build when there is no `dot`). Without
 the `graphviz` package it returns a `DotGraph`: the same `.source`, `.body`,
 `.pipe()`, `.save()`, `.render()` and inline display, built in. The DOT text
 never needs any Graphviz program.
@@ -199,6 +199,27 @@ def _graphviz_digraph():
                 data = render(self.source, format or self.format or 'svg')
                 encoding = kwargs.get('encoding')
                 return data.decode(encoding) if encoding else data
+
+            def render(self, filename=None, directory=None, view=False, cleanup=False,
+                       format=None, *, outfile=None, **kwargs):
+                if dot_program() is not None:
+                    return super().render(filename, directory=directory, view=view,
+                                          cleanup=cleanup, format=format, outfile=outfile,
+                                          **kwargs)
+                # graphviz's own file naming (source file, then source path + '.svg'),
+                # rendered here: SVG by the WebAssembly Graphviz, or a clear error
+                if outfile is not None:
+                    target = str(outfile)
+                    filename = filename or os.path.splitext(os.path.basename(target))[0] + '.gv'
+                    directory = directory or os.path.dirname(target)
+                source_path = self.save(filename, directory=directory)
+                if outfile is None:
+                    target = f"{source_path}.{format or self.format or 'svg'}"
+                try:
+                    return write(self.source, target)
+                finally:
+                    if cleanup:
+                        os.remove(source_path)
 
             def _repr_svg_(self):
                 return _svg_text(self.source)
