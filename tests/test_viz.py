@@ -197,6 +197,23 @@ def test_depth_collapses_module_calls_into_boxes():
         ag.viz.draw(y, depth=-1)
 
 
+class TwoOutputs(nn.Module):
+    """Returns a tensor it also uses itself: exported from its box, but no edge back in."""
+
+    def forward(self, x):
+        h = x.tanh()
+        return h * 2, h
+
+
+def test_a_collapsed_module_has_no_edge_back_into_itself():
+    x = ag.randn(3, requires_grad=True)
+    a, h = TwoOutputs()(x)
+    g = parse([a, h], depth=0)
+    assert [v for v in g.vertices if v.startswith('m')] == ['m0']
+    assert sorted(g.edges) == sorted([('L0', 'm0'), ('m0', f"t{a.grad_fn.seq}"),
+                                      ('m0', f"t{h.grad_fn.seq}")])
+
+
 def test_a_module_called_twice_gets_two_numbered_clusters():
     ag.manual_seed(0)
     cell = nn.Linear(3, 3)

@@ -209,6 +209,8 @@ class Builder:
                 src = tensor_vertex[id(e)] if e._is_node else leaf_vertex[id(e)]
                 if src != op:
                     if box is not None or src[0] == 'm':
+                        if box is not None and e._is_node and self.box_of(e) is box:
+                            continue        # made and used inside the box (and also exported)
                         self.edge(src, op, dedupe=True)
                     else:
                         edges.append((src, op))
