@@ -13,6 +13,8 @@ column shows what the same update costs there). ``--device cuda`` without CuPy a
 GPU prints a "skipped" line. GPU times come from CUDA events after a synchronise.
 """
 
+import traceback
+
 import numpy as np
 
 from ._common import fmt_num, machine_info, print_table, settle_gc
@@ -92,7 +94,7 @@ def run(args):
         print(result["skipped"])
         devices.remove("cuda")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    rows = []
+    rows, errors = [], []
     for device in devices:
         backend = ag.backends.get(device)
         variants = (False, True) if backend.is_gpu else (False,)
@@ -101,6 +103,7 @@ def run(args):
                 rng = np.random.default_rng(0)
                 cell = {}
                 for fused in variants:
+                    key = "fused_us" if fused else "unfused_us"
                     previous = ag.backends.set_fused(fused)
                     try:
                         fn = _task(backend, op, n, rng)
@@ -110,15 +113,19 @@ def run(args):
                             settle_gc()
                             t = backend.time_call(fn, args.iters)
                             best = t if best is None else min(best, t)
+                        cell[key] = best * 1e6
+                    except Exception as e:                     # e.g. a kernel that fails
+                        traceback.print_exc()
+                        cell[key + "_error"] = f"{type(e).__name__}: {e}"
+                        errors.append(f"{op}/{n}/{key}")
                     finally:
                         ag.backends.set_fused(previous)
-                    cell["fused_us" if fused else "unfused_us"] = best * 1e6
                 cell["speedup"] = (cell["unfused_us"] / cell["fused_us"]
-                                   if "fused_us" in cell else None)
-                if backend.is_gpu:
+                                   if "fused_us" in cell and "unfused_us" in cell else None)
+                if backend.is_gpu and cell["speedup"]:
                     cell["max_abs_diff"] = _agreement(backend, ag, op)
                 result.setdefault(device, {}).setdefault(op, {})[str(n)] = cell
-                rows.append([f"{op} [{device}]", f"{n:,}", fmt_num(cell["unfused_us"]),
+                rows.append([f"{op} [{device}]", f"{n:,}", fmt_num(cell.get("unfused_us")),
                              fmt_num(cell.get("fused_us")),
                              fmt_num(cell["speedup"]) + ("x" if cell["speedup"] else ""),
                              f"{cell['max_abs_diff']:.1e}" if "max_abs_diff" in cell else "-"])
@@ -134,4 +141,6 @@ def run(args):
               "ag.backends.set_fused(True)")
     else:
         print("  GPU comparison not run: no CUDA device in this run")
+    if errors:
+        result["errors"] = errors
     return result
