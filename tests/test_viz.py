@@ -225,6 +225,11 @@ def test_a_module_called_twice_gets_two_numbered_clusters():
     # used by both calls, so drawn outside both (named by the module found)
     assert sorted(g.labels('L')) == ['bias\n(3,) float32', 'weight\n(3, 3) float32']
     assert all(g.cluster_of(v) is None for v in g.vertices if v.startswith('L'))
+    # collapsed, the calls are two boxes and their shared weights are not drawn
+    boxed = parse(h.sum(), depth=0)
+    assert sorted(boxed.labels('m')) == ['Linear (call 1)\n1 op, 12 weights',
+                                         'Linear (call 2)\n1 op, 12 weights']
+    assert not boxed.labels('L') and not any(s.startswith('L') for s, _ in boxed.edges)
 
 
 def test_clusters_of_a_freed_model_keep_their_class_names():

@@ -89,6 +89,20 @@ class Builder:
                 return span
         return None
 
+    def inside_boxes(self, leaf):
+        """Whether `leaf` is a parameter used only inside collapsed module calls that own it
+        (an RNN cell's weights, shared by its calls): drawn, it would tie every box to one
+        vertex, which is unreadable and slow to lay out, and the boxes count their weights."""
+        users = self.rec.consumers.get(id(leaf), ())
+        if not users:
+            return False
+        for user in users:
+            box = self.box_of(user)
+            if box is None or box.module is None or \
+                    id(leaf) not in recorded.owned_parameters(box.module, self.owned):
+                return False
+        return True
+
     def add(self, vid, cluster, lines, attrs):
         v = Vertex(vid, cluster, lines, attrs)
         self.vertices[vid] = v
@@ -170,6 +184,9 @@ class Builder:
             if place is not None and place.box is not None:
                 leaf_vertex[id(leaf)] = self.box_vertex(place.box).id     # hidden in its box
                 continue
+            if self.inside_boxes(leaf):
+                leaf_vertex[id(leaf)] = None        # a shared weight of collapsed calls
+                continue
             name = self.names.get(id(leaf))
             lines = self.tensor_lines(name, leaf.shape, leaf.dtype, leaf.device)
             kind = 'root' if id(leaf) in self.root_ids else ('param' if name else 'input')
@@ -207,7 +224,7 @@ class Builder:
                 if e is None:
                     continue
                 src = tensor_vertex[id(e)] if e._is_node else leaf_vertex[id(e)]
-                if src != op:
+                if src is not None and src != op:
                     if box is not None or src[0] == 'm':
                         if box is not None and e._is_node and self.box_of(e) is box:
                             continue        # made and used inside the box (and also exported)
@@ -264,7 +281,7 @@ class Builder:
                 if e is None:
                     continue
                 dst = node_vertex[id(e)] if e._is_node else leaf_vertex[id(e)]
-                if dst != src:
+                if dst is not None and dst != src:
                     if boxed or dst[0] == 'm':
                         self.edge(src, dst, dedupe=True)
                     else:
