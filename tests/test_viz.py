@@ -331,6 +331,9 @@ def test_record_grads_gives_intermediate_norms_and_leaves_gradients_alone():
     assert g.vertices[t_h]['label'] == '(4,) float32\ngrad 4'      # d y / d h = 2 everywhere
     assert g.vertices[f"t{y.grad_fn.seq}"]['label'] == '() float32\ngrad 1'
     assert all(not n.hooks for n in (h.grad_fn, y.grad_fn))       # removed
+    back = parse(y, show_backward=True, show_grads=True)          # the gradient each node got
+    assert back.vertices[f"b{h.grad_fn.seq}"]['label'] == 'MulBackward\n#3\ngrad 4'
+    assert back.labels('a') == ['(4,) float32\ngrad 12']         # x.grad = 6 everywhere
 
 
 def test_dead_relus_are_marked_from_backward_or_from_saved_outputs():
