@@ -65,7 +65,7 @@ def _draw(root, show_backward, show_shapes, params, model, depth, clusters, show
     spans, owner = recorded.module_calls(rec.nodes) if clusters else ([], {})
     tops = recorded.name_modules(spans, model)
     names = recorded.parameter_names(params, ([model] if model is not None else []) + tops)
-    for k, span in enumerate(spans):
+    for span in spans:                               # parents come first
         span.box = span if span.level == depth else (
             span.parent.box if span.parent is not None else None)
     opts = Options(show_shapes, show_grads, vanishing, exploding,

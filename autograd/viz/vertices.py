@@ -54,14 +54,11 @@ class Builder:
         self.root_ids = {id(t._node) if t._node is not None else id(t) for t in rec.roots}
 
     # --- placement ------------------------------------------------------------
-    def span_of(self, node):
-        return self.owner.get(id(node))
-
     def box_vertex(self, box):
         v = self.boxes.get(id(box))
         if v is None:
             v = Box(f"m{len(self.boxes)}", box.parent, box,
-                     {'shape': 'box3d', 'style': 'filled', 'fillcolor': FILL['box']})
+                    {'shape': 'box3d', 'style': 'filled', 'fillcolor': FILL['box']})
             self.boxes[id(box)] = v
             self.vertices[v.id] = v
         return v
