@@ -78,8 +78,8 @@ def machine_info():
         info["numpy"] = numpy.__version__
     except Exception:
         pass
-    torch = try_import_torch()
-    if torch is not None:
+    torch = sys.modules.get("torch")      # only if the suite imported it: --no-torch
+    if torch is not None:                 # runs (and the tests) never load PyTorch
         info["torch"] = torch.__version__
         info["torch_threads"] = torch.get_num_threads()
     return info

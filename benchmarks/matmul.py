@@ -30,6 +30,7 @@ line per device and library, when matplotlib is installed.
 """
 
 import datetime
+import importlib.util
 import json
 import os
 import subprocess
@@ -38,7 +39,7 @@ import time
 
 import numpy as np
 
-from ._common import (fmt_num, machine_info, print_table, settle_gc, try_import_torch)
+from ._common import fmt_num, machine_info, print_table, settle_gc
 
 NAME = "matmul"
 HELP = "matmul GFLOP/s per size on CPU and GPU (with/without transfers), crossover, calibration"
@@ -288,7 +289,9 @@ def _check(ag, devices, dtype):
 def run(args):
     import autograd as ag
 
-    torch = None if args.no_torch else try_import_torch()
+    # PyTorch is measured in a child process: here we only ask whether it is installed
+    # (importing it would start its thread pool beside NumPy's)
+    torch = not args.no_torch and importlib.util.find_spec("torch") is not None
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
     skipped = None
     if "cuda" in devices and not ag.cuda.is_available():
@@ -310,7 +313,7 @@ def run(args):
     sizes_for = lambda group: _sizes_for(group, args)          # noqa: E731
     result["columns"], errors = _measure(_columns(devices, ag), sizes_for, args.repeat,
                                          args.min_time, dtype)
-    if torch is not None:
+    if torch:
         print("  PyTorch columns, in a separate process ...", file=sys.stderr, flush=True)
         tr = _torch_subprocess(devices, sizes_for, args)
         if "error" in tr:
