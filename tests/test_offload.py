@@ -296,3 +296,18 @@ def test_crossover_analysis_of_the_benchmark():
     assert crossover(sizes, cpu, [1e-6] * 5) == 64                   # always wins
     # a win that does not last (noise at 128) is not the crossover
     assert crossover(sizes, cpu, [2e-4, 5e-5, 7e-4, 1e-3, 4e-3]) == 512
+
+
+def test_linear_on_batched_sequences_takes_the_route():
+    (x,) = _arrays((3, 5, 20))
+    w, b = _arrays((12, 20), (12,), seed=1)
+    outs = []
+    for offload in (False, True):
+        t, wt = ag.tensor(x, requires_grad=True), ag.tensor(w, requires_grad=True)
+        with backends.offload(min_flops=0, device='fake:offload', enabled=offload):
+            y = F.linear(t, wt, ag.tensor(b))
+            (y * y).sum().backward()
+        outs.append([y.detach().numpy(), t.grad.numpy(), wt.grad.numpy()])
+    assert TARGET.products == 3 and outs[1][0].shape == (3, 5, 12)
+    for got, want in zip(outs[1], outs[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
