@@ -21,6 +21,10 @@ mode is on, records the node: a global sequence number (the tape order),
 one edge per input (the input's node, or the leaf tensor itself, or None),
 the inputs' shapes and dtypes (the engine reduces broadcast gradients and
 casts, so no op has to), and the saved values with their version numbers.
+
+`meta` holds one (shape, dtype) entry per input, then possibly more: entries
+past len(edges) belong to `ag.viz` (module-call spans, autograd/viz/spans.py).
+Read it zipped against `edges`, as the engine does, never by its length.
 """
 import itertools
 
