@@ -275,8 +275,8 @@ def evaluate(model, X, y, loss_fn=F.cross_entropy, batch_size=2000, device="cpu"
         for s in range(0, len(y), batch_size):
             xb, yb = to_tensors(device, X[s:s + batch_size], y[s:s + batch_size])
             out = model(xb)
-            total += loss_fn(out, yb).item() * len(yb[:])
-            correct += accuracy(out, yb) * len(yb[:])
+            total += loss_fn(out, yb).item() * yb.shape[0]
+            correct += accuracy(out, yb) * yb.shape[0]
     model.train()
     return total / len(y), correct / len(y)
 

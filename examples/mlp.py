@@ -106,7 +106,7 @@ def main(argv=None):
               f"({t.seconds:.1f} s)")
         save_checkpoint(ckpt_path, model, opt, sched, epoch=epoch, epochs=epochs, history=history,
                         early_stopping=stopper.state_dict(), best_state=stopper.best_state)
-        if stop:
+        if stop and epoch + 1 < epochs:        # (on the last epoch there is nothing left to skip)
             stopped_at = epoch + 1
             print(f"early stopping: no better validation accuracy for {args.patience} epochs")
             break
