@@ -186,7 +186,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     device = C.setup(args, "CNNs on digits: " + __doc__.strip().split("\n")[0])
     epochs = C.n_epochs(args, default=1, full=14, smoke=2)
-    n_train = args.train_size if args.train_size is not None else C.pick(args, 12000, full=None, smoke=512)
+    n_train = args.train_size if args.train_size is not None else (None if args.full else C.pick(args, 12000, smoke=512))
     n_test = args.test_size if args.test_size is not None else C.pick(args, None, smoke=500)
     data = C.load_digits_data(args, n_train=n_train, n_test=n_test,
                               synthetic_train=C.pick(args, 12000, full=60000, smoke=512),
