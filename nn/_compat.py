@@ -62,9 +62,11 @@ def add_scaled_(y, x, alpha):
 
     NumPy has no axpy: `y += alpha * x` allocates a temporary as large as x (4 MB for a
     1024x1024 weight), which raised a training step's peak memory above PyTorch's
-    (its add_(x, alpha=) needs none). Blocks also stay in cache."""
-    if y.size <= _BLOCK or not (y.flags.c_contiguous and x.flags.c_contiguous) \
-            or x.shape != y.shape:
+    (its add_(x, alpha=) needs none). Blocks also stay in cache. GPU arrays take the
+    one-expression path: there each block would be a kernel launch (512 per 4096^2
+    weight), and the memory pool makes the temporary cheap."""
+    if y.size <= _BLOCK or type(y) is not np.ndarray \
+            or not (y.flags.c_contiguous and x.flags.c_contiguous) or x.shape != y.shape:
         y += alpha * x
         return y
     yf, xf = y.reshape(-1), x.reshape(-1)          # views: both are C-contiguous

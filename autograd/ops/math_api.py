@@ -6,8 +6,11 @@ linalg.py) or a composition of them; compositions need no backward of their own.
 import builtins
 import collections
 
+from ..function import Function
 from ..tensor import Tensor, as_array, make_tensor
 from . import elementwise as E, linalg as L, reduce as R, softmax as S
+
+_apply_fast = Function.apply_fast.__func__
 
 MaxResult = collections.namedtuple('max', ['values', 'indices'])
 
@@ -270,7 +273,7 @@ def matmul(a, b):
         raise shape_error('matmul', 'both operands need at least one dimension (use * for '
                           'scalars)', a, b)
     if a.ndim >= 2 and b.ndim >= 2:
-        return L.MatMul.apply(a, b)
+        return _apply_fast(L.MatMul, a, b)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     out = L.MatMul.apply(a2, b2)
