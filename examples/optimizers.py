@@ -95,7 +95,7 @@ def main(argv=None):
     unknown = [n for n in names if n not in OPTIMIZERS]
     if unknown:
         raise SystemExit(f"unknown optimizer(s) {unknown}; choose from {list(OPTIMIZERS)}")
-    epochs = C.n_epochs(args, default=5, full=10, smoke=1)
+    epochs = C.n_epochs(args, default=5, full=10, smoke=4)
     data = C.load_digits_data(args, n_train=C.pick(args, None, smoke=640), n_test=C.pick(args, None, smoke=300),
                               synthetic_train=C.pick(args, 12000, smoke=640), synthetic_test=C.pick(args, 2000, smoke=300))
     Xtr = data.X_train.reshape(len(data.y_train), -1)
