@@ -1243,3 +1243,21 @@ def test_pad_flat_tuple_last_dim_first():
     w = ag.tensor(np.arange(6.0).reshape(3, 2))
     (z * pad(w.T, (1, 0, 0, 2))).sum().backward()
     assert_close(x.grad, np.arange(6.0).reshape(3, 2).T)
+
+
+def test_rounding_and_remainder_follow_pytorch_signs():
+    a = ag.tensor([5.5, -5.5, 3.0, -3.0])
+    b = ag.tensor([2.0, 2.0, -2.0, -2.0])
+    np.testing.assert_array_equal((a % b).numpy(), [1.5, 0.5, -1.0, -1.0])        # sign of b
+    np.testing.assert_array_equal(ag.fmod(a, b).numpy(), [1.5, -1.5, 1.0, -1.0])  # sign of a
+    np.testing.assert_array_equal((a // b).numpy(), [2.0, -3.0, -2.0, 1.0])       # toward -inf
+    np.testing.assert_array_equal(ag.trunc(a).numpy(), [5.0, -5.0, 3.0, -3.0])
+    np.testing.assert_array_equal(ag.round(ag.tensor([0.5, 1.5, -2.5])).numpy(), [0.0, 2.0, -2.0])
+    np.testing.assert_allclose(ag.round(ag.tensor([2.567]), decimals=2).numpy(), [2.57])
+    i = ag.tensor([7, -7])
+    assert (i % 3).dtype == np.int64 and (i % 3).tolist() == [1, 2]
+    assert (i // 2).tolist() == [3, -4] and (7 // ag.tensor([2, -2])).tolist() == [3, -4]
+    assert (10 % ag.tensor([3.0])).tolist() == [1.0]
+    x = ag.tensor([1.7, -0.3], requires_grad=True)
+    (ag.floor(x) + ag.ceil(x) + ag.round(x) + ag.trunc(x)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])                  # zero, not None

@@ -306,6 +306,69 @@ class Sign(Function):
         return xp.zeros_like(g)
 
 
+class _Rounding(Function):
+    """floor, ceil, round, trunc: piecewise constant, so the gradient is zero (PyTorch's
+    convention), not undefined."""
+    fn = None
+
+    def forward(self, xp, x, decimals=0):
+        if decimals:
+            return xp.round(x, decimals)
+        return getattr(xp, self.fn)(x)
+
+    def backward(self, xp, g):
+        return xp.zeros_like(g)
+
+
+class Floor(_Rounding):
+    fn = 'floor'
+
+
+class Ceil(_Rounding):
+    fn = 'ceil'
+
+
+class Round(_Rounding):
+    fn = 'round'          # half to even, as torch.round and numpy.round
+
+
+class Trunc(_Rounding):
+    fn = 'trunc'
+
+
+class FloorDivide(Function):
+    """a // b, rounded toward minus infinity (torch.floor_divide); zero gradient."""
+    def forward(self, xp, a, b):
+        return xp.floor_divide(a, b)
+
+    def backward(self, xp, g):
+        return xp.zeros_like(g), (xp.zeros_like(g) if self.needs_grad(1) else None)
+
+
+class Remainder(Function):
+    """a - b * floor(a / b): the sign of b, as Python's % and torch.remainder.
+    d/da = 1, d/db = -floor(a / b) (away from the jumps, where a / b is an integer)."""
+    def forward(self, xp, a, b):
+        if self.needs_grad(1):
+            self.save_for_backward(a, b)
+        return xp.remainder(a, b)
+
+    def backward(self, xp, g, a=None, b=None):
+        return g, (-g * xp.floor(a / b) if self.needs_grad(1) else None)
+
+
+class Fmod(Function):
+    """a - b * trunc(a / b): the sign of a, as C's fmod and torch.fmod.
+    d/da = 1, d/db = -trunc(a / b)."""
+    def forward(self, xp, a, b):
+        if self.needs_grad(1):
+            self.save_for_backward(a, b)
+        return xp.fmod(a, b)
+
+    def backward(self, xp, g, a=None, b=None):
+        return g, (-g * xp.trunc(a / b) if self.needs_grad(1) else None)
+
+
 class Clamp(Function):
     def forward(self, xp, x, min=None, max=None):
         if min is None and max is None:

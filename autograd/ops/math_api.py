@@ -85,6 +85,37 @@ sin, cos, tan, tanh, sigmoid, erf = map(_unary, (E.Sin, E.Cos, E.Tan, E.Tanh, E.
 relu, abs, sign, reciprocal = map(_unary, (E.Relu, E.Abs, E.Sign, E.Reciprocal))
 
 
+def floor(x):
+    return E.Floor.apply(tensor_of(x))
+
+
+def ceil(x):
+    return E.Ceil.apply(tensor_of(x))
+
+
+def trunc(x):
+    return E.Trunc.apply(tensor_of(x))
+
+
+def round(x, decimals=0):
+    return E.Round.apply(tensor_of(x), decimals=decimals)
+
+
+def floor_divide(a, b):
+    a = tensor_of(a, b if isinstance(b, Tensor) else None)
+    return E.FloorDivide.apply(a, operand(b, a))
+
+
+def remainder(a, b):
+    a = tensor_of(a, b if isinstance(b, Tensor) else None)
+    return E.Remainder.apply(a, operand(b, a))
+
+
+def fmod(a, b):
+    a = tensor_of(a, b if isinstance(b, Tensor) else None)
+    return E.Fmod.apply(a, operand(b, a))
+
+
 def rsqrt(x):
     return E.Pow.apply(tensor_of(x), -0.5)
 
