@@ -58,16 +58,22 @@ def make_parser(doc, epochs=None):
     return p
 
 
-def pick(args, default, full=None, smoke=None):
-    """The setting for this mode: ``smoke`` under --smoke, ``full`` under --full, else ``default``."""
-    if args.smoke and smoke is not None:
+_SAME = object()
+
+
+def pick(args, default, full=_SAME, smoke=_SAME):
+    """The setting for this mode: ``smoke`` under --smoke, ``full`` under --full, else ``default``.
+
+    A mode not given takes ``default``; ``None`` is a value like any other (e.g. "no cap").
+    """
+    if args.smoke and smoke is not _SAME:
         return smoke
-    if args.full and full is not None:
+    if args.full and full is not _SAME:
         return full
     return default
 
 
-def n_epochs(args, default, full=None, smoke=None):
+def n_epochs(args, default, full=_SAME, smoke=_SAME):
     return args.epochs if args.epochs is not None else pick(args, default, full, smoke)
 
 
