@@ -8,7 +8,7 @@ instead of many small ones with their fixed per-step overhead, but it also
 makes fewer parameter updates per epoch. With the same learning rate and
 the same number of epochs, small batches end at a higher accuracy and large
 ones fall behind. Scaling the learning rate with the batch size (the linear
-scaling rule, lr = base_lr * B / 32) wins back much of the gap, up to the
+scaling rule, lr = base_lr * B / 32, capped at 1) wins back much of the gap, up to the
 batch size where the larger steps become unstable.
 
 The same MLP (784-256-10, ReLU, SGD with momentum 0.9) is trained for the
@@ -61,7 +61,7 @@ def main(argv=None):
     scaled = [r for r in rows if r["rule"] == "linear scaling"]
     C.report("batch size", [("data", data.name), ("epochs per run", epochs)] + [
         (f"batch {a['batch_size']}", f"{a['time_per_epoch']:.2f} s/epoch; test acc {100 * a['test_acc']:.2f}% "
-                                     f"(same lr), {100 * b['test_acc']:.2f}% (lr x {b['batch_size']}/32)")
+                                     f"(same lr {a['lr']:g}), {100 * b['test_acc']:.2f}% (scaled lr {b['lr']:g})")
         for a, b in zip(same, scaled)])
     print("lesson: bigger batches make an epoch cheaper but take fewer steps, so at a fixed lr and epoch budget "
           "they end less accurate; scaling the lr with the batch recovers much of it.")

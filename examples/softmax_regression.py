@@ -69,11 +69,12 @@ def main(argv=None):
 
     def draw(plt):
         fig, axes = plt.subplots(1, 11, figsize=(16, 2))
+        m = float(np.abs(W).max())
         for k in range(10):
-            axes[k].imshow(W[k].reshape(data.image_shape), cmap="seismic")
+            axes[k].imshow(W[k].reshape(data.image_shape), cmap="seismic", vmin=-m, vmax=m)
             axes[k].set_title(str(k))
             axes[k].axis("off")
-        axes[10].plot([h[3] for h in history], marker="o")
+        axes[10].plot(range(1, len(history) + 1), [h[3] for h in history], marker="o")
         axes[10].set_title("test acc / epoch")
         fig.suptitle("softmax regression: the learned weight template of each class (red +, blue -)")
         return fig
