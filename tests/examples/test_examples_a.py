@@ -24,7 +24,7 @@ def test_xor_linear_fails_mlp_solves(run_example):
     assert r["truth_linear_acc"] <= 0.75                       # no line gets all four points
     assert r["truth_mlp_acc"] == 1.0
     assert r["linear_test_acc"] < 0.65                         # near chance on the noisy cloud
-    assert r["mlp_test_acc"] > 0.85
+    assert r["mlp_test_acc"] > 0.85 and r["mlp_test_acc"] > r["true_boundary_test_acc"] - 0.06   # near the best possible
     assert r["linear_loss"][-1] > 0.6 and r["mlp_loss"][-1] < r["mlp_loss"][0] / 2
 
 
