@@ -65,7 +65,7 @@ def main(argv=None):
     print("lesson: a linear model on raw pixels is a real baseline (about 92% on MNIST) but makes ~1 error in 12;"
           " each class is one template (see the weight images).")
 
-    W = model.weight.detach().numpy()
+    W = model.weight.detach().cpu().numpy()
 
     def draw(plt):
         fig, axes = plt.subplots(1, 11, figsize=(16, 2))
