@@ -155,6 +155,21 @@ def _torch(torch, name, data, device="cpu"):
             "threads": torch.get_num_threads()}
 
 
+def _torch_without_onednn(torch, name, data):
+    """PyTorch with oneDNN (MKL-DNN) off: its generic ATen kernels, for context. On
+    the CPU, oneDNN runs LeNet's convolutions and the whole LSTM layer as fused,
+    JIT-compiled primitives; without it, PyTorch composes the same ops an engine on
+    NumPy does."""
+    spec = _torch(torch, name, data)
+    step = spec["step"]
+
+    def generic_step():
+        with torch.backends.mkldnn.flags(enabled=False):
+            step()
+    spec["step"] = generic_step
+    return spec
+
+
 def _numpy_mlp(data, seed, xp=np, hidden=1024):
     """Hand-written MLP step: forward, softmax-CE backward, in-place SGD (xp: NumPy,
     or CuPy for the same step on the GPU)."""
@@ -319,6 +334,8 @@ def bench_workload(name, args, torch, device="cpu"):
             sides["numpy"] = guarded(_numpy_mlp, data, args.seed, cupy, hidden)
     if torch is not None and (device == "cpu" or torch.cuda.is_available()):
         sides["torch"] = guarded(_torch, torch, name, data, "cuda" if device != "cpu" else "cpu")
+        if device == "cpu" and name in ("lenet", "lstm"):
+            sides["torch_no_onednn"] = guarded(_torch_without_onednn, torch, name, data)
 
     for spec in sides.values():
         if "step" in spec:
@@ -338,7 +355,7 @@ def bench_workload(name, args, torch, device="cpu"):
             res["ms"] = st["min"] * 1e3
             res["ms_median"] = st["median"] * 1e3
             res["samples_ms"] = [s * 1e3 for s in st["samples"]]
-        if "error" not in spec and device == "cpu":      # host memory: CPU runs only
+        if "error" not in spec and device == "cpu" and side != "torch_no_onednn":
             try:
                 res["peak_mb"] = _peak_mb(spec["step"])
                 if side in ("ours", "torch"):
@@ -382,6 +399,13 @@ def report(result):
         for side, r in result[name].items():
             if isinstance(r, dict) and "error" in r:
                 print(f"  {name}/{side} failed: {r['error']}")
+    for name in result["workloads"]:
+        w = result[name]
+        generic = w.get("torch_no_onednn", {})
+        if "ms" in generic:
+            print(f"  {w['label']}: PyTorch without oneDNN (torch.backends.mkldnn off) "
+                  f"{fmt_num(generic['ms'])} ms; ours/that "
+                  f"{_x(ratio(w.get('ours', {}).get('ms'), generic['ms']))}")
     if result.get("torch_threads") is not None:
         print(f"  torch: {result['torch_threads']} threads (default).")
     else:
