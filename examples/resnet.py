@@ -105,23 +105,24 @@ def prepare(X):
 def main(argv=None):
     p = C.make_parser(__doc__)
     p.add_argument("--shallow-blocks", type=int, default=2, help="blocks per stage, shallow plain net (default: 2)")
-    p.add_argument("--deep-blocks", type=int, default=None, help="blocks per stage, deep nets (default: 7, --smoke 2)")
+    p.add_argument("--deep-blocks", type=int, default=None, help="blocks per stage, deep nets (default: 7)")
     p.add_argument("--width", type=int, default=8, help="channels in stage 1 (default: %(default)s)")
     p.add_argument("--models", default="plain-shallow,plain-deep,resnet-deep,highway-deep",
                    help="comma-separated subset of plain-shallow, plain-deep, resnet-deep, highway-deep")
-    p.add_argument("--batch-size", type=int, default=64, help="(default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=None, help="(default: 64, --smoke 16)")
     p.add_argument("--gate-bias", type=float, default=0.0,
                    help="initial bias of the highway transform gate (default: %(default)s)")
     p.add_argument("--lr", type=float, default=0.05, help="SGD learning rate (default: %(default)s)")
     args = p.parse_args(argv)
     device = C.setup(args, "ResNet: deep plain nets train worse than shallow ones; residual blocks fix it")
-    deep = args.deep_blocks or C.pick(args, 7, smoke=2)
+    deep = args.deep_blocks or 7
     epochs = C.n_epochs(args, default=2, full=3, smoke=1)
-    data = C.load_digits_data(args, n_train=C.pick(args, 6000, full=20000, smoke=384),
+    data = C.load_digits_data(args, n_train=C.pick(args, 6000, full=20000, smoke=640),
                               n_test=C.pick(args, 2000, full=None, smoke=200),
-                              synthetic_train=C.pick(args, 6000, full=20000, smoke=384),
+                              synthetic_train=C.pick(args, 6000, full=20000, smoke=640),
                               synthetic_test=C.pick(args, 2000, smoke=200))
     Xtr, Xte = prepare(data.X_train), prepare(data.X_test)
+    args.batch_size = args.batch_size or C.pick(args, 64, smoke=16)
     specs = {"plain-shallow": (args.shallow_blocks, "plain"), "plain-deep": (deep, "plain"),
              "resnet-deep": (deep, "residual"), "highway-deep": (deep, "highway")}
     names = [n.strip() for n in args.models.split(",") if n.strip()]
@@ -155,7 +156,9 @@ def main(argv=None):
         # the training loss of the final weights, in eval mode (BatchNorm's running statistics)
         train_loss, train_acc = C.evaluate(model, Xtr[:4000], data.y_train[:4000], device=device)
         test_loss, test_acc = C.evaluate(model, Xte, data.y_test, device=device)
+        tail = max(1, len(losses) // 10)
         results[name] = dict(depth=model.depth, kind=kind, params=int(n_params), losses=losses, batch_acc=accs,
+                             final_batch_loss=float(np.mean(losses[-tail:])),
                              train_loss=train_loss, train_acc=train_acc, test_loss=test_loss, test_acc=test_acc,
                              seconds=t.seconds, ms_per_step=1e3 * t.seconds / len(losses),
                              time_per_epoch=t.seconds / epochs)
