@@ -139,7 +139,7 @@ def main(argv=None):
               f"last lr {lrs[-1]:.2g})")
 
     # ---- part 2: the saddle surface
-    surface_steps = args.surface_steps or C.pick(args, 300, smoke=150)
+    surface_steps = args.surface_steps or 300
     start = (2.0, 1e-4)
     print(f"\nf(x, y) = x^2/2 + y^4/4 - y^2/2 from {start} (the saddle's ridge is y = 0), {surface_steps} steps; "
           "'escaped' = first step with |y| > 0.5 and |x| < 0.5 (near a minimum at (0, +-1), f = -0.25)")
