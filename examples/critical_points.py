@@ -192,7 +192,16 @@ def main(argv=None):
     p.add_argument("--lanczos-steps", type=int, default=None, help="Lanczos iterations (default: 40)")
     p.add_argument("--escape-step", type=float, default=0.3, help="length of the step along the eigenvector")
     args = p.parse_args(argv)
-    C.setup(args, "Critical points: Hessian eigenvalues tell a saddle from a minimum")
+    device = C.setup(args, "Critical points: Hessian eigenvalues tell a saddle from a minimum")
+    previous = ag.backends.default_device()
+    ag.set_default_device(device)          # every tensor below is made by ag.tensor: put them on --device
+    try:
+        return _run(args, device)
+    finally:
+        ag.set_default_device(previous)
+
+
+def _run(args, device):
     rng = np.random.default_rng(args.seed)
     gd_steps = C.pick(args, 3000, full=20000, smoke=400)
     tol = 1e-6
