@@ -5,10 +5,17 @@ Hastie, Tibshirani and Friedman, "Elements of Statistical Learning" 7.10):
 the training error says nothing about which model to pick. A net too
 narrow *underfits* (training and validation accuracy both low); a net with
 plenty of capacity for few examples *overfits* (training accuracy 100%,
-validation lower, the gap the overfitting); weight decay (an L2 penalty)
-narrows the gap. K-fold cross-validation estimates each candidate's
-validation accuracy on data it was not trained on, and picks one; the test
-set is used once, for the chosen model only.
+validation well below it: the gap is the overfitting); weight decay (an L2
+penalty) narrows the gap. K-fold cross-validation estimates each
+candidate's validation accuracy on data it was not trained on, and picks
+one; the test set is used once, for the chosen model only.
+
+What the curves also show, against the textbook U-shape: on digits the
+validation accuracy need not fall as the width grows past the point of
+fitting the training set exactly; wide nets trained by SGD often generalise
+as well or better (Zhang et al., "Understanding deep learning requires
+rethinking generalization", 2017; Belkin et al., "double descent", 2019).
+The example says which of the two it found.
 
 On a small training set (1,000 digits by default, so that overfitting is
 visible), for each hidden width and weight decay, a one-hidden-layer ReLU
@@ -84,8 +91,15 @@ def main(argv=None):
         (f"weight decay {max(decays):g} on width {widths[-1]}", f"gap {100 * (wide_wd['train_acc'] - wide_wd['val_acc']):.1f} points"),
         ("time", f"{total.seconds:.1f} s for {len(results) * k} fits"),
     ])
+    val_by_width = [max(results[(w, wd)]["val_acc"] for wd in decays) for w in widths]
+    peak = widths[int(np.argmax(val_by_width))]
+    if peak == widths[-1]:
+        shape = (f"validation accuracy kept rising with width up to {peak}: past the width that fits the training "
+                 "set, more capacity did not hurt here (the overfitting shows as the train-validation gap instead)")
+    else:
+        shape = f"validation accuracy peaked at width {peak}: beyond it the extra capacity overfits"
     print("lesson: pick capacity and regularisation by validation accuracy (here K-fold CV), never by training "
-          "accuracy; too little capacity underfits, too much for the data overfits, weight decay narrows the gap.")
+          f"accuracy; too little capacity underfits (width {widths[0]}); {shape}.")
 
     def draw(plt):
         fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
@@ -114,7 +128,8 @@ def main(argv=None):
     return {"results": {f"{w}/{wd:g}": {k_: v for k_, v in r.items() if k_ != "curve"} for (w, wd), r in results.items()},
             "best_width": best[0], "best_weight_decay": best[1], "test_acc": test_acc,
             "underfit": (narrow["train_acc"], narrow["val_acc"]), "overfit": (wide["train_acc"], wide["val_acc"]),
-            "overfit_with_decay": (wide_wd["train_acc"], wide_wd["val_acc"]), "seconds": total.seconds}
+            "overfit_with_decay": (wide_wd["train_acc"], wide_wd["val_acc"]), "seconds": total.seconds,
+            "val_peak_width": peak}
 
 
 if __name__ == "__main__":
