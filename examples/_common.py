@@ -18,7 +18,9 @@ says why), and ``savefig`` writes into ``--out`` (default ``examples/out/``).
 Image grids are written as PNG without matplotlib (``save_image_grid``).
 """
 import argparse
+import ctypes
 import os
+import re
 import struct
 import sys
 import time
@@ -55,6 +57,8 @@ def make_parser(doc, epochs=None):
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--out", default=DEFAULT_OUT, help="folder for plots and images (default: examples/out/)")
     p.add_argument("--smoke", action="store_true", help="tests: tiny data, a few steps, no plots, no bars")
+    p.add_argument("--blas-threads", type=int, default=None,
+                   help="threads for NumPy's OpenBLAS (default: its own choice); 1 is much faster on a busy machine")
     return p
 
 
@@ -80,6 +84,9 @@ def n_epochs(args, default, full=_SAME, smoke=_SAME):
 def setup(args, lesson=None):
     """Seed everything, choose the device, print a header; returns the device name."""
     seed_everything(args.seed)
+    if getattr(args, "blas_threads", None):
+        if set_blas_threads(args.blas_threads) is None:
+            print("[blas] could not find OpenBLAS in this process; --blas-threads ignored")
     args.device = select_device(args.device)
     mode = "smoke" if args.smoke else ("full" if args.full else "default")
     if lesson:
@@ -92,6 +99,34 @@ def seed_everything(seed):
     """Seed the engine's generators (init, dropout, shuffling) and NumPy's legacy global one."""
     ag.manual_seed(seed)
     np.random.seed(seed)
+
+
+def set_blas_threads(n):
+    """Set NumPy's OpenBLAS thread count in this process (as threadpoolctl does); return the old count.
+
+    Returns None when no OpenBLAS is loaded (another BLAS, or not Linux). On a
+    machine whose cores are busy with other work, OpenBLAS's spinning threads
+    can make matrix products several times slower than one thread does.
+    """
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted(set(re.findall(r"(/\S*openblas\S*\.so[\w.]*)", f.read())))
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", ""):
+                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    old = get()
+                    put(int(n))
+                    return old
+    return None
 
 
 def select_device(name):

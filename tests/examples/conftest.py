@@ -14,10 +14,15 @@ if EXAMPLES not in sys.path:
 @pytest.fixture
 def run_example(tmp_path, monkeypatch):
     """``run_example("xor", "--epochs", "2")`` -> the dict main() returns, run in smoke mode on the
-    default (no-network) data, writing any files under tmp_path."""
+    default (no-network) data, writing any files under tmp_path, with one OpenBLAS thread."""
     monkeypatch.delenv("MNIST_DIR", raising=False)
+
+    import _common
+    old = _common.set_blas_threads(1)    # tiny matrices: OpenBLAS's extra threads only spin on a busy machine
 
     def run(name, *argv):
         module = importlib.import_module(name)
         return module.main(["--smoke", "--out", str(tmp_path), *argv])
-    return run
+    yield run
+    if old is not None:
+        _common.set_blas_threads(old)
