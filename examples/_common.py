@@ -1,7 +1,8 @@
 """What every example shares: command line, device, seeding, data, plots, a train/eval loop.
 
 Every example is ``python examples/NAME.py [--full] [--device cuda] [--data mnist]
-[--epochs N] [--seed S] [--out DIR] [--smoke]`` and has ``main(argv=None) -> dict``.
+[--epochs N] [--seed S] [--out DIR] [--smoke] [--blas-threads N]`` and has
+``main(argv=None) -> dict``.
 
 Data (``load_digits_data``): MNIST when ``--data mnist`` is given or
 ``MNIST_DIR`` points at a folder holding the four IDX files; otherwise a
@@ -12,6 +13,13 @@ fallback that needs no network, said aloud in the output:
 2. "synthetic digits": the ten digits of a 5x7 bitmap font, drawn on 28x28
    with a random rotation, scale, shear, shift, stroke weight and pixel noise
    (``synthetic_digits``), generated in a second from the seed.
+
+BLAS threads: ``setup`` gives NumPy's OpenBLAS one thread unless
+``OPENBLAS_NUM_THREADS`` or ``--blas-threads`` says otherwise. On the
+project's shared 2-core machine its default two threads spun against other
+processes and made the autoencoder's matrix products 7-10 times slower
+(0.9 s a training step against 0.13 s); on an idle machine one thread costs
+at most the second core.
 
 Plots: ``get_pyplot(args)`` returns matplotlib's pyplot or None (one line
 says why), and ``savefig`` writes into ``--out`` (default ``examples/out/``).
@@ -58,7 +66,8 @@ def make_parser(doc, epochs=None):
     p.add_argument("--out", default=DEFAULT_OUT, help="folder for plots and images (default: examples/out/)")
     p.add_argument("--smoke", action="store_true", help="tests: tiny data, a few steps, no plots, no bars")
     p.add_argument("--blas-threads", type=int, default=None,
-                   help="threads for NumPy's OpenBLAS (default: its own choice); 1 is much faster on a busy machine")
+                   help="threads for NumPy's OpenBLAS (default: 1, unless OPENBLAS_NUM_THREADS is set; on a "
+                        "shared 2-core machine OpenBLAS's own 2 threads made the autoencoder 10x slower)")
     return p
 
 
@@ -84,9 +93,11 @@ def n_epochs(args, default, full=_SAME, smoke=_SAME):
 def setup(args, lesson=None):
     """Seed everything, choose the device, print a header; returns the device name."""
     seed_everything(args.seed)
-    if getattr(args, "blas_threads", None):
-        if set_blas_threads(args.blas_threads) is None:
-            print("[blas] could not find OpenBLAS in this process; --blas-threads ignored")
+    threads = getattr(args, "blas_threads", None)
+    if threads is None and "OPENBLAS_NUM_THREADS" not in os.environ:
+        threads = 1
+    if threads and set_blas_threads(threads) is None and args.blas_threads:
+        print("[blas] could not find OpenBLAS in this process; --blas-threads ignored")
     args.device = select_device(args.device)
     mode = "smoke" if args.smoke else ("full" if args.full else "default")
     if lesson:
