@@ -17,7 +17,10 @@ honest, and the train/validation curves show each at work:
 Recipe: Keras's (784-512-512-10, ReLU, dropout 0.2, batch 128, 20 epochs),
 with Adam and a cosine learning-rate decay (``--optimizer rmsprop`` gives
 Keras's RMSprop). A checkpoint (model, optimizer, scheduler, epoch, early
-stopping state) is written every epoch; ``--resume`` continues from it.
+stopping state, random generators) is written every epoch with
+``nn.training.save_checkpoint``; ``--resume`` finishes an interrupted run
+from it exactly as if it had not stopped (``--stop-after N`` interrupts one
+on purpose).
 
     python examples/mlp.py                                   # default data, a minute or two
     MNIST_DIR=/path/to/idx python examples/mlp.py --full     # 20 epochs on MNIST: >= 98.4%
@@ -53,6 +56,8 @@ def main(argv=None):
     p.add_argument("--val-size", type=int, default=5000, help="training images held out for validation")
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted run from --out/mlp_checkpoint.npz (same data and options)")
+    p.add_argument("--stop-after", type=int, default=None, metavar="N",
+                   help="quit after N epochs as if interrupted (to try --resume)")
     args = p.parse_args(argv)
     device = C.setup(args, "MLP 784-512-512-10 with dropout, L2 weight decay and early stopping")
     data = C.load_digits_data(args, n_train=C.pick(args, None, smoke=1200), n_test=C.pick(args, None, smoke=400),
@@ -80,7 +85,7 @@ def main(argv=None):
     ckpt_path = C.out_path(args, "mlp_checkpoint.npz")
 
     history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "epoch_time": []}
-    start = 0
+    start, stopped_at = 0, None
     if args.resume and os.path.exists(ckpt_path):
         ckpt = load_checkpoint(ckpt_path, model, opt, sched)
         stopper.load_state_dict(ckpt["extra"]["early_stopping"])
@@ -88,11 +93,17 @@ def main(argv=None):
         history = ckpt["extra"]["history"]
         start = ckpt["epoch"] + 1
         epochs = ckpt["extra"]["epochs"]      # finish the interrupted run (its lr schedule is fixed)
-        train = C.loader(Xtr, ytr, batch_size, seed=args.seed + start, device=device)
+        train.generator.bit_generator.state = ckpt["extra"]["loader_rng"]   # the same shuffles from here on
         print(f"[resume] from {ckpt_path}: epoch {start} of {epochs}")
+        if stopper.should_stop and start < epochs:
+            print("[resume] that run had already stopped early: nothing left to train")
+            start = stopped_at = len(history["val_acc"])
+            epochs = start
 
-    stopped_at = None
     for epoch in range(start, epochs):
+        if args.stop_after is not None and epoch >= args.stop_after:
+            print(f"[stop-after] quitting after epoch {epoch} as if interrupted; --resume finishes the run")
+            break
         with C.Timer() as t:
             tr_loss, tr_acc = C.train_epoch(model, train, opt, F.cross_entropy, desc=f"epoch {epoch + 1}",
                                             smoke=args.smoke)
@@ -105,7 +116,8 @@ def main(argv=None):
               f"val loss {val_loss:.4f} acc {val_acc:.4f}{'  *best' if stopper.improved else ''}  "
               f"({t.seconds:.1f} s)")
         save_checkpoint(ckpt_path, model, opt, sched, epoch=epoch, epochs=epochs, history=history,
-                        early_stopping=stopper.state_dict(), best_state=stopper.best_state)
+                        early_stopping=stopper.state_dict(), best_state=stopper.best_state,
+                        loader_rng=train.generator.bit_generator.state)
         if stop and epoch + 1 < epochs:        # (on the last epoch there is nothing left to skip)
             stopped_at = epoch + 1
             print(f"early stopping: no better validation accuracy for {args.patience} epochs")

@@ -28,15 +28,20 @@ def test_xor_linear_fails_mlp_solves(run_example):
     assert r["linear_loss"][-1] > 0.6 and r["mlp_loss"][-1] < r["mlp_loss"][0] / 2
 
 
-def test_mlp_learns_checkpoints_and_resumes(run_example):
+def test_mlp_learns_and_an_interrupted_run_resumes_exactly(run_example, tmp_path):
     r = run_example("mlp", "--epochs", "4")
     h = r["history"]
     assert h["train_loss"][-1] < h["train_loss"][0] and h["val_acc"][-1] > h["val_acc"][0]
     assert r["best_val_acc"] == max(h["val_acc"]) and r["test_acc"] > 0.25
     assert os.path.exists(r["checkpoint"])
-    again = run_example("mlp", "--resume")                     # the run was complete: nothing left to train
-    assert again["epochs_run"] == 4 and again["history"]["val_acc"] == h["val_acc"]
-    assert again["test_acc"] == r["test_acc"]                  # best weights restored from the checkpoint
+    os.remove(r["checkpoint"])
+    cut = run_example("mlp", "--epochs", "4", "--stop-after", "2")    # "interrupted" after 2 epochs
+    assert cut["epochs_run"] == 2
+    resumed = run_example("mlp", "--resume")                           # new process state: fresh model, seeds
+    assert resumed["epochs_run"] == 4
+    for key in ("train_loss", "val_loss", "val_acc"):
+        assert resumed["history"][key] == h[key]                       # bit-identical to the straight run
+    assert resumed["test_acc"] == r["test_acc"]
 
 
 def test_mlp_early_stopping_stops(run_example):
