@@ -172,9 +172,14 @@ def main(argv=None):
     text_out = sample(model, stoi, itos, args.prime, C.pick(args, 400, full=800, smoke=40), args.temperature,
                       rng, device)
     print(f"\nsampled at temperature {args.temperature}:\n{'-' * 60}\n{text_out}\n{'-' * 60}")
+    best = min(history, key=lambda h: h["val_bpc"])
     C.report(f"char-rnn ({args.cell})", [
         ("validation bits/char", f"{history[0]['val_bpc']:.3f} untrained -> {history[-1]['val_bpc']:.3f} "
-                                 f"after {steps} steps (unigram {unigram_bits:.2f})"),
+                                 f"after {steps} steps (unigram {unigram_bits:.2f}); best {best['val_bpc']:.3f} "
+                                 f"at step {best['step']}"),
+        ("training bits/char", f"{history[-1]['train_bpc']:.3f} over the last {eval_every} steps"
+                               + (" (well below validation: overfitting)"
+                                  if history[-1]["train_bpc"] < history[-1]["val_bpc"] - 0.3 else "")),
         ("gradient clipped", f"{clipped} of {steps} steps (norm > {args.clip})"),
         ("time", f"{t_all.seconds:.1f} s ({ms_step:.0f} ms/step, {args.bptt * args.batch_size} characters/step)"),
     ])
@@ -192,6 +197,7 @@ def main(argv=None):
         return fig
     C.maybe_plot(args, f"char_rnn_{args.cell}.png", draw)
     return dict(cell=args.cell, history=history, initial_bpc=history[0]["val_bpc"], final_bpc=history[-1]["val_bpc"],
+                best_bpc=best["val_bpc"], best_step=best["step"],
                 unigram_bpc=unigram_bits, sample=text_out, clipped=int(clipped), steps=steps, ms_per_step=ms_step,
                 seconds=t_all.seconds, n_params=int(n_params))
 
