@@ -188,7 +188,8 @@ def main(argv=None):
         print(f"cure: with residual blocks the same depth reaches training loss {results['resnet-deep']['train_loss']:.4f} "
               f"against {results['plain-deep']['train_loss']:.4f} for the plain net.")
     print("lesson: depth alone makes a plain net harder to optimise (even with BatchNorm); identity shortcuts "
-          "(residual or gated highway) let the deep net train at least as well as the shallow one.")
+          "let the deep net train at least as well as the shallow one, while gated (highway) shortcuts scale the "
+          "carried signal by 1 - T at every block and help less.")
 
     def draw(plt):
         fig, ax = plt.subplots(figsize=(8, 5))
