@@ -23,12 +23,12 @@ TRUTH_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 TRUTH_Y = np.array([0, 1, 1, 0], dtype=np.int64)
 
 
-def fit(model, X, y, steps, lr, device):
+def fit(model, X, y, steps, lr, device, desc=None, quiet=False):
     """Full-batch Adam on the cross-entropy; returns the loss curve."""
     opt = nn.optim.Adam(model.parameters(), lr=lr)
     Xt, yt = C.to_tensors(device, X, y)
     losses = []
-    for _ in range(steps):
+    for _ in C.progress(range(steps), desc=desc, disable=quiet, leave=False):
         loss = F.cross_entropy(model(Xt), yt)
         opt.zero_grad()
         loss.backward()
@@ -60,8 +60,8 @@ def main(argv=None):
     # 1) the four points of the truth table
     with C.Timer() as t:
         lin, mlp = models()
-        lin_loss = fit(lin, TRUTH_X * 2 - 1, TRUTH_Y, steps, 0.05, device)     # inputs centred at 0
-        mlp_loss = fit(mlp, TRUTH_X * 2 - 1, TRUTH_Y, steps, 0.05, device)
+        lin_loss = fit(lin, TRUTH_X * 2 - 1, TRUTH_Y, steps, 0.05, device, "truth table, linear", args.smoke)
+        mlp_loss = fit(mlp, TRUTH_X * 2 - 1, TRUTH_Y, steps, 0.05, device, "truth table, MLP", args.smoke)
     lin_truth = predict_acc(lin, TRUTH_X * 2 - 1, TRUTH_Y, device)
     mlp_truth = predict_acc(mlp, TRUTH_X * 2 - 1, TRUTH_Y, device)
     with ag.no_grad():
@@ -78,8 +78,8 @@ def main(argv=None):
     Xtr, ytr = train.tensors[0].numpy(), train.tensors[1].numpy()
     Xte, yte = test.tensors[0].numpy(), test.tensors[1].numpy()
     lin2, mlp2 = models()
-    lin2_loss = fit(lin2, Xtr, ytr, steps, 0.05, device)
-    mlp2_loss = fit(mlp2, Xtr, ytr, steps, 0.02, device)
+    lin2_loss = fit(lin2, Xtr, ytr, steps, 0.05, device, "noisy XOR, linear", args.smoke)
+    mlp2_loss = fit(mlp2, Xtr, ytr, steps, 0.02, device, "noisy XOR, MLP", args.smoke)
     res = {
         "truth_linear_acc": lin_truth, "truth_mlp_acc": mlp_truth,
         "linear_train_acc": predict_acc(lin2, Xtr, ytr, device), "mlp_train_acc": predict_acc(mlp2, Xtr, ytr, device),
