@@ -30,8 +30,6 @@ default run trains one short epoch; ``--full`` runs the 14-epoch recipe.
     MNIST_DIR=/path/to/mnist python examples/cnn.py --full --data mnist
     python examples/cnn.py --model inception --epochs 2
 """
-import time
-
 import numpy as np
 
 import _common as C

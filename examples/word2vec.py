@@ -26,7 +26,6 @@ random pairs), and saves a 2-D PCA projection of the most frequent words
     python examples/word2vec.py --full
     python examples/word2vec.py --words list,class,exception,true
 """
-import collections
 import os
 
 import numpy as np
