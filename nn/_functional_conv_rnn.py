@@ -1,7 +1,7 @@
 """Functional convolutions and pools (PyTorch signatures); re-exported by nn.functional."""
 import autograd as ag
-from autograd.ops.conv import (AdaptiveAvgPool2dOp, AvgPool2dOp, Conv2dOp, ConvTranspose2dOp,
-                               MaxPool2dOp, max_pool2d_indices)
+from autograd.ops.conv import Conv2dOp, ConvTranspose2dOp
+from autograd.ops.pool import AdaptiveAvgPool2dOp, AvgPool2dOp, MaxPool2dOp, max_pool2d_indices
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
            "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]
