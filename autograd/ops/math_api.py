@@ -52,14 +52,19 @@ def sub(a, b, alpha=1):
     return E.Sub.apply(a, operand(b, a) if alpha == 1 else operand(b, a) * alpha)
 
 
-def mul(a, b):
-    a = tensor_of(a, b if isinstance(b, Tensor) else None)
-    return E.Mul.apply(a, operand(b, a))
+def _binary(op, name):
+    """A two-operand function: either side may be a Python number or an array."""
+    def fn(a, b):
+        a = tensor_of(a, b if isinstance(b, Tensor) else None)
+        return op.apply(a, operand(b, a))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} with broadcasting (differentiable)."
+    return fn
 
 
-def div(a, b):
-    a = tensor_of(a, b if isinstance(b, Tensor) else None)
-    return E.Div.apply(a, operand(b, a))
+mul, div = _binary(E.Mul, 'mul'), _binary(E.Div, 'div')
+floor_divide = _binary(E.FloorDivide, 'floor_divide')
+remainder, fmod = _binary(E.Remainder, 'remainder'), _binary(E.Fmod, 'fmod')
 
 
 def pow(a, b):
@@ -85,35 +90,11 @@ sin, cos, tan, tanh, sigmoid, erf = map(_unary, (E.Sin, E.Cos, E.Tan, E.Tanh, E.
 relu, abs, sign, reciprocal = map(_unary, (E.Relu, E.Abs, E.Sign, E.Reciprocal))
 
 
-def floor(x):
-    return E.Floor.apply(tensor_of(x))
-
-
-def ceil(x):
-    return E.Ceil.apply(tensor_of(x))
-
-
-def trunc(x):
-    return E.Trunc.apply(tensor_of(x))
+floor, ceil, trunc = map(_unary, (E.Floor, E.Ceil, E.Trunc))
 
 
 def round(x, decimals=0):
     return E.Round.apply(tensor_of(x), decimals=decimals)
-
-
-def floor_divide(a, b):
-    a = tensor_of(a, b if isinstance(b, Tensor) else None)
-    return E.FloorDivide.apply(a, operand(b, a))
-
-
-def remainder(a, b):
-    a = tensor_of(a, b if isinstance(b, Tensor) else None)
-    return E.Remainder.apply(a, operand(b, a))
-
-
-def fmod(a, b):
-    a = tensor_of(a, b if isinstance(b, Tensor) else None)
-    return E.Fmod.apply(a, operand(b, a))
 
 
 def rsqrt(x):
