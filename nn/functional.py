@@ -29,6 +29,15 @@ pad = ag.pad
 
 
 # --- helpers ---------------------------------------------------------------------------
+def _min_max(xp, a):
+    """(min, max) of an integer array as Python ints in one device-to-host copy (on a
+    GPU each int() of a reduction is a synchronisation); (None, None) when empty."""
+    if not a.size:
+        return None, None
+    lo, hi = xp.stack((a.min(), a.max())).tolist()
+    return int(lo), int(hi)
+
+
 def _xp(t):
     return t._backend.xp
 
@@ -332,8 +341,9 @@ def _nll(logp, target, weight, ignore_index, reduction, name):
     t = target.data
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
-    if safe.size and (int(safe.min()) < 0 or int(safe.max()) >= C):
-        bad = int(safe.max()) if int(safe.max()) >= C else int(safe.min())
+    lo, hi = _min_max(xp, safe)
+    if lo is not None and (lo < 0 or hi >= C):
+        bad = hi if hi >= C else lo
         raise IndexError(f"{name}: target {bad} is out of bounds for {C} classes "
                          f"(ignore_index={ignore_index})")
     picked = ag.gather(logp, 1, _const(safe[:, None], logp)).squeeze(1)

@@ -206,8 +206,12 @@ def _check_index(op, x, dim, index):
     n = x.shape[dim]
     if idx.dtype.kind not in 'iu':
         raise errors.DtypeError(f"{op}: index must be an integer tensor, got {idx.dtype}")
-    if idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
-        raise errors.ShapeError(f"{op}: index {int(idx.max()) if idx.max() >= n else int(idx.min())}"
+    if not idx.size:
+        return
+    # one device-to-host copy for both bounds (each int() of a GPU reduction syncs)
+    lo, hi = (int(v) for v in x._backend.xp.stack((idx.min(), idx.max())).tolist())
+    if hi >= n or lo < -n:
+        raise errors.ShapeError(f"{op}: index {hi if hi >= n else lo}"
                                 f" is out of range for dim {dim} of size {n} "
                                 f"(input {x.shape}, index {index.shape})")
 
