@@ -4,8 +4,6 @@ import gzip
 import hashlib
 import os
 import re
-import urllib.error
-import urllib.request
 
 import numpy as np
 
@@ -109,6 +107,8 @@ def _parse_idx(raw, path):
 
 
 def _download_mnist(folder):
+    import urllib.error                 # here, not at import: urllib costs ~18 ms to load
+    import urllib.request
     os.makedirs(folder, exist_ok=True)
     errors = []
     for name, _ in MNIST_FILES.values():
