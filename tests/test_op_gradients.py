@@ -219,6 +219,8 @@ def test_gradgradcheck(name):
 
 
 @pytest.mark.parametrize('name', sorted(NOT_DIFFERENTIABLE))
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning",
+                            "ignore:invalid value:RuntimeWarning")   # isnan/isinf rows make inf
 def test_not_differentiable_values(name):
     a, b = R(3, 4), R(3, 4)
     with ag.no_grad():
@@ -282,6 +284,7 @@ def test_full_jacobian_path_is_used_for_small_outputs():
         ag.gradcheck(lambda a: OneWrong.apply(a), [R(3)], n_directions=0)
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")   # infinite upstream on purpose
 def test_relu_and_clamp_gradients_are_exact_where_even_for_infinite_upstream():
     """Their backward multiplies by the mask for speed; an inf/NaN upstream gradient at
     an inactive element must still give 0 there (where semantics), as PyTorch does."""

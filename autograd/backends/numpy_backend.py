@@ -53,14 +53,14 @@ def mask_grad(xp, mask, g):
 
     np.where branches per element and a random mask (ReLU's) mispredicts: it is
     ~15x slower than g * mask. The product is only wrong where g is inf/NaN and the
-    mask is False (inf * 0 = NaN), so that case takes where. The check sums the product
-    (no temporary): any inf/NaN in it makes the sum non-finite; an overflowing sum only
-    sends a correct case down the exact path.
+    mask is False (inf * 0 = NaN), so that case takes where. The check sums g first (no
+    temporary): any inf/NaN in it makes the sum non-finite, and checking before the
+    product means NumPy never computes inf * 0 (no spurious RuntimeWarning); an
+    overflowing sum only sends a correct case down the exact path.
     """
-    out = g * mask
-    if out.dtype.kind == 'f' and not xp.isfinite(out.sum()):
-        out = xp.where(mask, g, 0)
-    return out
+    if g.dtype.kind in 'fc' and not xp.isfinite(g.sum()):
+        return xp.where(mask, g, 0)
+    return g * mask
 
 
 def prod_others(xp, a, axis):
