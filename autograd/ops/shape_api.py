@@ -158,17 +158,55 @@ def chunk(x, chunks, dim=0):
     return split(x, -(-n // chunks) if n else 1, dim)
 
 
+_PAD_MODES = ('constant', 'reflect', 'replicate', 'circular')
+
+
 def pad(x, pad, mode='constant', value=0):
-    """PyTorch's flat `pad`: (left, right) for the last dim, then the one before, ..."""
-    if mode != 'constant':
-        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    """PyTorch's flat `pad`: (left, right) for the last dim, then the one before, ...
+
+    'constant' is one op. 'reflect' (mirror, edge not repeated), 'replicate' (repeat
+    the edge) and 'circular' (wrap around) gather each padded dim through an index
+    (index_select), so their gradient is the index's scatter-add: a padded element's
+    gradient flows back to the input element it copies."""
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {', '.join(_PAD_MODES)}, got {mode!r}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise errors.ShapeError(f"pad: needs pairs for at most {x.ndim} dims, got {tuple(pad)} "
                                 f"for shape {x.shape}")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return M.Pad.apply(x, widths=tuple(widths), value=value)
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if mode == 'constant':
+        return M.Pad.apply(x, widths=tuple(widths), value=value)
+    for dim, (before, after) in enumerate(widths):
+        if before or after:
+            index = _pad_index(x.shape[dim], before, after, mode, x.shape)
+            x = I.Index.apply(x, key=(slice(None),) * dim + (x._backend.asarray(index, 'int64'),))
+    return x
+
+
+def _pad_index(n, before, after, mode, shape):
+    """Source position of each output position of one dim padded by (before, after)."""
+    if min(before, after) < 0:
+        raise ValueError(f"pad: negative padding ({before}, {after}) needs mode='constant'")
+    if mode == 'reflect' and max(before, after) >= n:
+        raise ValueError(f"pad: reflect padding ({before}, {after}) must be smaller than the "
+                         f"dim it pads (size {n}, input shape {shape})")
+    if mode == 'circular' and max(before, after) > n:
+        raise ValueError(f"pad: circular padding ({before}, {after}) must be at most the size "
+                         f"of the dim it pads (size {n}, input shape {shape})")
+    if n == 0:
+        raise ValueError(f"pad: cannot {mode}-pad an empty dim (input shape {shape})")
+    out = []
+    for j in range(-before, n + after):
+        if mode == 'reflect':
+            j = -j if j < 0 else (2 * (n - 1) - j if j >= n else j)
+        elif mode == 'replicate':
+            j = min(max(j, 0), n - 1)
+        else:
+            j %= n
+        out.append(j)
+    return out
 
 
 # --- indexing --------------------------------------------------------------------

@@ -9,6 +9,8 @@ from ..parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
+_PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
+
 
 def _ntuple(v, n, name):
     if isinstance(v, int):
@@ -34,8 +36,11 @@ class _ConvNd(Module):
             raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
         if out_channels % groups:
             raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode != 'zeros':
-            raise NotImplementedError(f"padding_mode={padding_mode!r}: only 'zeros' is supported")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {list(_PADDING_MODES)}, but got "
+                             f"padding_mode={padding_mode!r}")
+        if padding_mode != 'zeros' and self._transposed:
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _ntuple(kernel_size, n, 'kernel_size')
         self.stride = _ntuple(stride, n, 'stride')
@@ -99,13 +104,28 @@ class _ConvNd(Module):
         return s
 
 
+    def _padded(self, input):
+        """(input, padding) for the convolution: with a padding_mode other than zeros the
+        input is padded here (reflect, replicate or circular, as F.pad does it) and the
+        convolution itself pads nothing, as in PyTorch."""
+        if self.padding_mode == 'zeros':
+            return input, self.padding
+        n = self._dims
+        kernel = (1,) * (2 - n) + self.kernel_size
+        t, b, l, r = F._resolve_padding(self.padding, kernel, (1,) * (2 - n) + self.dilation,
+                                      (1,) * (2 - n) + self.stride, n)
+        flat = (l, r) if n == 1 else (l, r, t, b)
+        return ag.pad(input, flat, mode=self.padding_mode), 0
+
+
 class Conv2d(_ConvNd):
     """weight (out_channels, in_channels/groups, kH, kW), bias (out_channels,)."""
     _dims = 2
 
     def forward(self, input):
         self._check(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
 
@@ -115,7 +135,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, input):
         self._check(input)
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
 

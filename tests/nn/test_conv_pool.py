@@ -263,3 +263,60 @@ def test_max_pool_indices_with_window_offsets_past_255():
     np.testing.assert_array_equal(flat[idx.numpy()], out.numpy())
     windows = np.stack([x.numpy()[0, 0, k * 130:k * 130 + 40] for k in range(3)])
     np.testing.assert_array_equal(out.numpy()[0, 0], windows.max(axis=0))
+
+
+NP_PAD_MODE = {'reflect': 'reflect', 'replicate': 'edge', 'circular': 'wrap'}
+
+
+@pytest.mark.parametrize("mode", sorted(NP_PAD_MODE))
+def test_pad_modes_values_and_gradcheck(mode):
+    x = rng.standard_normal((2, 3, 4, 5))
+    flat = (2, 1, 3, 0)                       # last dim (2, 1), then (3, 0)
+    out = ag.pad(T(x), flat, mode=mode)
+    ref = np.pad(x, ((0, 0), (0, 0), (3, 0), (2, 1)), mode=NP_PAD_MODE[mode])
+    np.testing.assert_array_equal(out.data, ref)
+    assert ag.gradcheck(lambda x: ag.pad(x, flat, mode=mode), (T(x),))
+    assert ag.gradcheck(lambda x: ag.pad(x, (1, 1), mode=mode) * 2, (T(rng.standard_normal((3, 2))),))
+
+
+def test_pad_mode_errors_name_the_sizes():
+    x = T(rng.standard_normal((1, 2, 3)))
+    with pytest.raises(ValueError, match=r"reflect padding \(3, 0\) .*\(size 3"):
+        ag.pad(x, (3, 0), mode='reflect')
+    with pytest.raises(ValueError, match="circular padding"):
+        ag.pad(x, (0, 4), mode='circular')
+    with pytest.raises(ValueError, match="mode must be one of"):
+        ag.pad(x, (1, 1), mode='mirror')
+    with pytest.raises(ValueError, match="negative padding"):
+        ag.pad(x, (-1, 1), mode='replicate')
+
+
+@pytest.mark.parametrize("mode", sorted(NP_PAD_MODE))
+@pytest.mark.parametrize("cls,shape,kw", [
+    (nn.Conv2d, (2, 3, 7, 6), dict(kernel_size=3, padding=(1, 2), stride=(2, 1))),
+    (nn.Conv2d, (1, 3, 6, 5), dict(kernel_size=(3, 2), padding='same')),
+    (nn.Conv1d, (2, 3, 9), dict(kernel_size=3, padding=2, dilation=2)),
+])
+def test_conv_padding_modes(mode, cls, shape, kw):
+    # the reference: pad with NumPy in that mode, then a convolution that pads nothing
+    m = cls(3, 4, padding_mode=mode, **kw).double()
+    x = rng.standard_normal(shape)
+    ref_layer = cls(3, 4, **dict(kw, padding=0)).double()
+    ref_layer.load_state_dict(m.state_dict())
+    n = len(shape) - 2
+    if kw['padding'] == 'same':
+        pads = [(1, 1), (0, 1)]           # kernel (3, 2): total k-1, the extra on the far side
+    else:
+        p = kw['padding'] if isinstance(kw['padding'], tuple) else (kw['padding'],) * n
+        pads = [(q, q) for q in p]
+    xpad = np.pad(x, [(0, 0), (0, 0)] + pads, mode=NP_PAD_MODE[mode])
+    np.testing.assert_allclose(m(T(x)).data, ref_layer(T(xpad)).data, atol=1e-12)
+    assert ag.gradcheck(lambda x: m(x), (T(x),))
+    assert m.padding_mode == mode
+
+
+def test_padding_mode_errors():
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(1, 1, 3, padding_mode='mirror')
+    with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+        nn.ConvTranspose2d(1, 1, 3, padding_mode='reflect')
