@@ -17,6 +17,8 @@ import numpy as np
 import autograd as ag
 from autograd.ops.linalg import Linear as _Linear
 
+from . import _compat
+
 __all__ = [
     "linear", "bilinear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
     "log_softmax", "softplus", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",
@@ -241,7 +243,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer ``input``: (*input.shape, dim).
 
-    Entries equal to ``padding_idx`` get their row but send no gradient to it.
+    Entries equal to ``padding_idx`` get their row but send no gradient to it. With
+    ``max_norm``, the rows looked up whose ``norm_type``-norm exceeds it are first
+    scaled down to it, in place and outside the graph (PyTorch's embedding_renorm_).
+    ``scale_grad_by_freq`` divides each looked-up row's gradient by how often its index
+    occurs in ``input``. ``sparse`` is accepted; the gradient is always dense.
     """
     idx = input if isinstance(input, ag.Tensor) else ag.as_tensor(np.asarray(input), device=weight.device)
     if idx.dtype.kind not in "iu":
@@ -257,11 +263,30 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         if lo < 0 or hi >= n:
             raise IndexError(f"embedding: index {hi if hi >= n else lo} is out of range for "
                              f"num_embeddings={n}")
+    if max_norm is not None and flat.numel():
+        _embedding_renorm_(weight, flat.data, max_norm, norm_type)
     out = ag.index_select(weight, 0, flat)
     if padding_idx is not None and weight.requires_grad:
         pad_rows = _const((flat.data == padding_idx)[:, None], weight)
         out = ag.where(pad_rows, out.detach(), out)
+    if scale_grad_by_freq and out.requires_grad and flat.numel():
+        xp = _xp(weight)
+        _, inverse, counts = xp.unique(flat.data, return_inverse=True, return_counts=True)
+        inv_freq = _const((1.0 / counts[inverse.reshape(-1)]).astype(weight.dtype)[:, None], weight)
+        out.register_hook(lambda g: g * inv_freq)
     return out.reshape(tuple(idx.shape) + (weight.shape[1],))
+
+
+def _embedding_renorm_(weight, index, max_norm, norm_type):
+    """Scale the rows of ``weight`` at ``index`` whose norm exceeds ``max_norm`` to
+    max_norm / (norm + 1e-7) of themselves, in place (the weight's version is bumped)."""
+    xp = _xp(weight)
+    rows = xp.unique(index)
+    picked = weight.data[rows]
+    norms = xp.linalg.norm(picked, ord=norm_type, axis=1)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(picked.dtype)
+    weight.data[rows] = picked * scale[:, None]
+    _compat.bump_version(weight)
 
 
 def one_hot(tensor, num_classes=-1):
