@@ -11,11 +11,15 @@ Needs only ``autograd`` and NumPy, and finishes in seconds:
 """
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
 
-import autograd as ag
+# run from a checkout without installing: the repository root holds autograd/
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import autograd as ag  # noqa: E402
 
 
 def make_xor(n, rng):
