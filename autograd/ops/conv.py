@@ -32,8 +32,12 @@ def _pad(xp, x, pads, value=0):
         H, W = x.shape[-2:]
         x = x[..., max(-t, 0):H - max(-b, 0), max(-l, 0):W - max(-r, 0)]
         t, b, l, r = (max(p, 0) for p in pads)
-    width = [(0, 0)] * (x.ndim - 2) + [(t, b), (l, r)]
-    return xp.pad(x, width, mode='constant', constant_values=value)
+    # a filled buffer and one assignment: xp.pad costs ~50 us of Python per call
+    H, W = x.shape[-2:]
+    shape = x.shape[:-2] + (H + t + b, W + l + r)
+    out = xp.zeros(shape, dtype=x.dtype) if value == 0 else xp.full(shape, value, dtype=x.dtype)
+    out[..., t:t + H, l:l + W] = x
+    return out
 
 
 def _windows(xp, xp_, k, stride, dilation, out_hw):
@@ -56,47 +60,90 @@ def _columns(xp, x, k, stride, pads, dilation, groups, out_hw):
                                             out_hw[0] * out_hw[1])
 
 
-# Stride-1 convolutions use "flat rows": in the padded image flattened to Hp*Wp,
-# the window at kernel offset (kh, kw) is ONE contiguous run of
-# L = (OH-1)*Wp + OW elements starting at kh*dh*Wp + kw*dw: output pixel (y, x)
-# sits at y*Wp + x, and the Wp - OW positions between two output rows are
-# junk columns. So im2col copies KH*KW long runs per channel instead of
-# KH*KW*OH short rows of OW, col2im adds long runs, and the GEMMs carry the
-# junk columns along (zeroed in the gradient, cropped from the output).
-# Measured on LeNet's second conv (64x8x12x12, 5x5): im2col 648 -> 110 us,
-# col2im 1121 -> 508 us, for (Wp/OW)x wider GEMMs that cost far less.
+# Stride-1 convolutions use "flat rows" and batch-wide GEMMs. In the padded image
+# flattened to (Hp+1)*Wp (one spare zero row at the bottom), the window at kernel
+# offset (kh, kw) is ONE contiguous run of L = OH*Wp elements starting at
+# kh*dh*Wp + kw*dw: output pixel (y, x) sits at y*Wp + x, and the Wp - OW
+# positions at the end of each output row are junk columns (the spare row keeps
+# the last run inside the buffer). The columns are laid out (Cg*KH*KW, n*L), the
+# samples side by side, so the forward, the weight gradient and the input
+# gradient are each ONE GEMM over the whole chunk instead of n small ones; junk
+# columns are cropped from the output and meet zeros in the gradient.
+# Measured on LeNet's second conv (64x8x12x12, 5x5): im2col 648 -> 110 us and
+# col2im 1121 -> 508 us against the (n, K, OH*OW) window copy it replaced.
 
-def _flat_length(out_hw, wp):
-    return (out_hw[0] - 1) * wp + out_hw[1]
+def _flat_geometry(x_shape, pads, out_hw):
+    N, C, H, W = x_shape
+    Wp = W + pads[2] + pads[3]
+    return Wp, out_hw[0] * Wp
 
 
 def _flat_columns(xp, x, k, pads, dilation, groups, out_hw):
-    """(N, G, Cg*KH*KW, L) flat-row columns of a stride-1 convolution."""
-    xpad = xp.ascontiguousarray(_pad(xp, x, pads))
-    N, C, Hp, Wp = xpad.shape
+    """(G, Cg*KH*KW, n*L) columns of a stride-1 convolution over the samples of x."""
+    t, b, l, r = pads
+    xpad = xp.ascontiguousarray(_pad(xp, x, (t, b + 1, l, r)))    # + the spare row
+    n, C, _, Wp = xpad.shape
     sN, sC, sH, sW = xpad.strides
-    L = _flat_length(out_hw, Wp)
+    Cg = C // groups
+    L = out_hw[0] * Wp
     win = xp.lib.stride_tricks.as_strided(
-        xpad, shape=(N, C, k[0], k[1], L),
-        strides=(sN, sC, sH * dilation[0], sW * dilation[1], sW))
-    return xp.ascontiguousarray(win).reshape(N, groups, (C // groups) * k[0] * k[1], L)
+        xpad, shape=(groups, Cg, k[0], k[1], n, L),
+        strides=(Cg * sC, sC, sH * dilation[0], sW * dilation[1], sN, sW))
+    return xp.ascontiguousarray(win).reshape(groups, Cg * k[0] * k[1], n * L)
 
 
-def _flat_rows(xp, g, wp):
-    """(n, O, OH, OW) -> (n, O, L) in flat-row layout, junk columns zero."""
+def _flat_rows(xp, g, wp, groups):
+    """g (n, O, OH, OW) -> (G, Og, n*L): flat rows, samples side by side, junk zero."""
     n, O, OH, OW = g.shape
-    rows = xp.zeros((n, O, OH, wp), dtype=g.dtype)
-    rows[..., :OW] = g
-    return rows.reshape(n, O, OH * wp)[..., :_flat_length((OH, OW), wp)]
+    rows = xp.zeros((O, n, OH, wp), dtype=g.dtype)
+    rows[..., :OW] = xp.swapaxes(g, 0, 1)
+    return rows.reshape(groups, O // groups, n * OH * wp)
 
 
-def _crop_flat(xp, flat, out_hw, wp):
-    """(n, O, L) flat rows -> strided view (n, O, OH, OW) without the junk columns."""
-    n, O = flat.shape[:2]
-    s = flat.strides
-    item = flat.itemsize
-    return xp.lib.stride_tricks.as_strided(flat, shape=(n, O) + tuple(out_hw),
-                                           strides=(s[0], s[1], wp * item, item))
+def _flat_conv_forward(xp, x, wm, out, pads, dilation, groups, k, out_hw):
+    N, O = out.shape[:2]
+    Wp, L = _flat_geometry(x.shape, pads, out_hw)
+    OH, OW = out_hw
+    for s in _batch_chunks(N, x.shape[1] * k[0] * k[1] * L):
+        cols = _flat_columns(xp, x[s], k, pads, dilation, groups, out_hw)
+        res = xp.matmul(wm, cols)                                    # (G, Og, n*L)
+        del cols
+        n = res.shape[-1] // L
+        out[s].reshape(n, O, OH, OW)[...] = xp.swapaxes(
+            res.reshape(O, n, OH, Wp)[..., :OW], 0, 1)               # crop, to (n, O, OH, OW)
+        del res
+
+
+def _flat_conv_grad_input(xp, g, wm, gx, pads, dilation, groups, k, out_hw):
+    """col2im: each kernel offset adds one contiguous run per (sample, channel)."""
+    N, C, Hp1, Wp = gx.shape
+    KH, KW = k
+    L = out_hw[0] * Wp
+    wmT = xp.swapaxes(wm, -1, -2)                                    # (G, Kg, Og)
+    for s in _batch_chunks(N, C * KH * KW * L):
+        rows = _flat_rows(xp, g[s], Wp, groups)
+        gcols = xp.matmul(wmT, rows)                                 # (G, Kg, n*L)
+        del rows
+        n = gcols.shape[-1] // L
+        gcols = gcols.reshape(C, KH, KW, n, L)
+        gxf = gx[s].reshape(n, C, Hp1 * Wp)
+        for kh in range(KH):
+            for kw in range(KW):
+                o = kh * dilation[0] * Wp + kw * dilation[1]
+                gxf[:, :, o:o + L] += xp.swapaxes(gcols[:, kh, kw], 0, 1)
+        del gcols
+
+
+def _flat_conv_grad_weight(xp, x, g, pads, dilation, groups, k, out_hw):
+    Wp, L = _flat_geometry(x.shape, pads, out_hw)
+    gw = None
+    for s in _batch_chunks(x.shape[0], x.shape[1] * k[0] * k[1] * L):
+        cols = _flat_columns(xp, x[s], k, pads, dilation, groups, out_hw)
+        rows = _flat_rows(xp, g[s], Wp, groups)
+        part = xp.matmul(rows, xp.swapaxes(cols, -1, -2))            # (G, Og, Kg)
+        gw = part if gw is None else gw + part
+        del cols, rows
+    return gw
 
 
 _COLUMN_BUDGET = 1 << 18      # elements of im2col columns alive at once (1 MiB in float32)
@@ -120,24 +167,16 @@ def _conv_forward(xp, x, w, stride, pads, dilation, groups):
                          f"smaller than the kernel's ({KH}, {KW}) with dilation {dilation}")
     wm = w.reshape(groups, O // groups, Cg * KH * KW)
     out = xp.empty((N, O, OH * OW), dtype=xp.result_type(x, w))
-    flat = tuple(stride) == (1, 1)
-    Wp = W + pads[2] + pads[3]
-    L = _flat_length((OH, OW), Wp) if flat else OH * OW
-    for s in _batch_chunks(N, C * KH * KW * L):
-        if flat:
-            cols = _flat_columns(xp, x[s], (KH, KW), pads, dilation, groups, (OH, OW))
-        else:
-            cols = _columns(xp, x[s], (KH, KW), stride, pads, dilation, groups, (OH, OW))
+    if tuple(stride) == (1, 1):
+        _flat_conv_forward(xp, x, wm, out, pads, dilation, groups, (KH, KW), (OH, OW))
+        return out.reshape(N, O, OH, OW)
+    for s in _batch_chunks(N, C * KH * KW * OH * OW):
+        cols = _columns(xp, x[s], (KH, KW), stride, pads, dilation, groups, (OH, OW))
         n = cols.shape[0]
-        if groups == 1 and not flat:
+        if groups == 1:
             xp.matmul(wm[0], cols[:, 0], out=out[s])         # (n, O, L), no temporary
         else:
-            res = xp.matmul(wm, cols).reshape(n, O, L)       # (n, G, Og, L)
-            if flat:
-                out[s].reshape(n, O, OH, OW)[...] = _crop_flat(xp, res, (OH, OW), Wp)
-            else:
-                out[s] = res
-            del res
+            out[s] = xp.matmul(wm, cols).reshape(n, O, OH * OW)   # (n, G, Og, L)
         del cols                 # before the next chunk's columns exist, not after
     return out.reshape(N, O, OH, OW)
 
@@ -149,38 +188,32 @@ def _conv_grad_input(xp, g, w, x_shape, stride, pads, dilation, groups):
     OH, OW = g.shape[-2:]
     G = groups
     wm = w.reshape(G, O // G, Cg * KH * KW)
-    wmT = wm[0].T if G == 1 else xp.swapaxes(wm, -1, -2)
     t, b, l, r = pads
     Hp, Wp = H + t + b, W + l + r
-    gx = xp.zeros((N, C, Hp, Wp), dtype=g.dtype)
     sh, sw = stride
     dh, dw = dilation
-    flat = (sh, sw) == (1, 1)
-    L = _flat_length((OH, OW), Wp) if flat else OH * OW
-    for s in _batch_chunks(N, C * KH * KW * L):
-        gs = _flat_rows(xp, g[s], Wp) if flat else g[s].reshape(-1, O, OH * OW)
+    if (sh, sw) == (1, 1):
+        gx = xp.zeros((N, C, Hp + 1, Wp), dtype=g.dtype)          # + the spare row
+        _flat_conv_grad_input(xp, g, wm, gx, pads, dilation, G, (KH, KW), (OH, OW))
+        return gx[:, :, t:t + H, l:l + W]
+    wmT = wm[0].T if G == 1 else xp.swapaxes(wm, -1, -2)
+    gx = xp.zeros((N, C, Hp, Wp), dtype=g.dtype)
+    for s in _batch_chunks(N, C * KH * KW * OH * OW):
+        gs = g[s].reshape(-1, O, OH * OW)
         n = gs.shape[0]
         if G == 1:
             gcols = xp.matmul(wmT, gs)                           # (n, CgKK, L)
         else:
-            gcols = xp.matmul(wmT, gs.reshape(n, G, O // G, L))  # (n, G, CgKK, L)
+            gcols = xp.matmul(wmT, gs.reshape(n, G, O // G, OH * OW))  # (n, G, CgKK, L)
         del gs
         gxs = gx[s]
-        if flat:                 # col2im: each kernel offset adds one run per channel
-            gcols = gcols.reshape(n, C, KH, KW, L)
-            gxf = gxs.reshape(n, C, Hp * Wp)
-            for kh in range(KH):
-                for kw in range(KW):
-                    o = kh * dh * Wp + kw * dw
-                    gxf[:, :, o:o + L] += gcols[:, :, kh, kw]
-        else:
-            gcols = gcols.reshape(n, C, KH, KW, OH, OW)
-            for kh in range(KH):
-                h0 = kh * dh
-                for kw in range(KW):
-                    w0 = kw * dw
-                    gxs[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += \
-                        gcols[:, :, kh, kw]
+        gcols = gcols.reshape(n, C, KH, KW, OH, OW)
+        for kh in range(KH):
+            h0 = kh * dh
+            for kw in range(KW):
+                w0 = kw * dw
+                gxs[:, :, h0:h0 + sh * (OH - 1) + 1:sh, w0:w0 + sw * (OW - 1) + 1:sw] += \
+                    gcols[:, :, kh, kw]
         del gcols
     if t or b or l or r:
         gx = gx[:, :, t:t + H, l:l + W]
@@ -189,26 +222,21 @@ def _conv_grad_input(xp, g, w, x_shape, stride, pads, dilation, groups):
 
 def _conv_grad_weight(xp, x, g, w_shape, stride, pads, dilation, groups):
     O, Cg, KH, KW = w_shape
-    N, C, H, W = x.shape
+    N = x.shape[0]
     OH, OW = g.shape[-2:]
     G = groups
-    flat = tuple(stride) == (1, 1)
-    Wp = W + pads[2] + pads[3]
-    L = _flat_length((OH, OW), Wp) if flat else OH * OW
+    if tuple(stride) == (1, 1):
+        return _flat_conv_grad_weight(xp, x, g, pads, dilation, G, (KH, KW),
+                                      (OH, OW)).reshape(w_shape)
+    gm = g.reshape(N, G, O // G, OH * OW)
     gw = None
-    for s in _batch_chunks(N, Cg * G * KH * KW * L):
-        if flat:   # junk columns of the flat rows meet zeros in g: they add nothing
-            cols = _flat_columns(xp, x[s], (KH, KW), pads, dilation, G, (OH, OW))
-            gs = _flat_rows(xp, g[s], Wp)
-        else:
-            cols = _columns(xp, x[s], (KH, KW), stride, pads, dilation, G, (OH, OW))
-            gs = g[s].reshape(-1, O, OH * OW)
-        gs = gs.reshape(cols.shape[0], G, O // G, L)
+    for s in _batch_chunks(N, Cg * G * KH * KW * OH * OW):
+        cols = _columns(xp, x[s], (KH, KW), stride, pads, dilation, G, (OH, OW))  # (n, G, K, L)
         # per sample (Og, L) @ (L, K), summed over the batch (measured: faster than
         # transposing the columns to (K, N*L) for one big GEMM, and no copy)
-        part = xp.matmul(gs, xp.swapaxes(cols, -1, -2)).sum(axis=0)
+        part = xp.matmul(gm[s], xp.swapaxes(cols, -1, -2)).sum(axis=0)
         gw = part if gw is None else gw + part
-        del cols, gs
+        del cols
     return gw.reshape(w_shape)
 
 
