@@ -21,7 +21,7 @@ Backward is raw-array code: `differentiable_twice = False`.
 """
 from ..function import Function
 
-__all__ = ['LSTMCellOp', 'GRUCellOp', 'LSTMSeqOp', 'GRUSeqOp', 'RNNSeqOp']
+__all__ = ['LSTMCellOp', 'GRUCellOp', 'LSTMSeqOp', 'LSTMProjSeqOp', 'GRUSeqOp', 'RNNSeqOp']
 
 
 def _sigmoid(xp, x):
@@ -69,7 +69,7 @@ def _lstm_step(xp, xg_scaled, h, c, w_scaled_t, maps, work, act, c_out, tc, h_ou
     and h_out (B,H). `xg_scaled` holds both biases, and it and `w_scaled_t` (W_hh^T with
     its columns scaled) carry the gate scale already."""
     scale, shift = maps[0], maps[1]
-    H = h.shape[-1]
+    H = c.shape[-1]                    # h may be projected (smaller)
     th = work.th
     xp.matmul(h, w_scaled_t, out=th)
     th += xg_scaled
@@ -236,6 +236,63 @@ class LSTMSeqOp(Function):
         dw = xp.matmul(flat.T, hs[:T].reshape(T * B, H)) if self.needs_grad(3) else None
         db = flat.sum(axis=0) if self.needs_grad(4) else None
         return (dgates[::-1] if self.reverse else dgates), dh, dc, dw, db
+
+
+class LSTMProjSeqOp(Function):
+    """LSTM with a projected hidden state (PyTorch's proj_size): each step's
+    h = (o * tanh(c)) @ W_hr^T has P < H entries and is what the next step's W_hh
+    (4H, P) sees. The output is flat, (T*B*P + B*H,): the projected h of every step
+    by time, then c_T, since h and c differ in size (callers slice and reshape).
+    W_hr's gradient is one GEMM over all steps, as W_hh's."""
+    differentiable_twice = False
+
+    def forward(self, xp, xg, h0, c0, w_hh, b_hh=None, w_hr=None, reverse=False):
+        T, B = xg.shape[:2]
+        P, H = w_hr.shape
+        self.reverse = reverse
+        maps = _lstm_gate_maps(xp, H, xg.dtype)
+        w_scaled_t, xg_scaled = _lstm_scaled(xp, w_hh, xg, b_hh, maps[0])
+        w_hr_t = w_hr.T
+        hs = xp.empty((T + 1, B, P), dtype=xg.dtype)      # projected states, processing order
+        hfull = xp.empty((T, B, H), dtype=xg.dtype)       # o * tanh(c) before the projection
+        cs = xp.empty((T + 1, B, H), dtype=xg.dtype)
+        acts = xp.empty((T, B, 4 * H), dtype=xg.dtype)
+        tcs = xp.empty((T, B, H), dtype=xg.dtype)
+        hs[0], cs[0] = h0, c0
+        work = _LSTMScratch(xp, B, H, xg.dtype)
+        for p, t in enumerate(_order(T, reverse)):
+            _lstm_step(xp, xg_scaled[t], hs[p], cs[p], w_scaled_t, maps, work,
+                       acts[p], cs[p + 1], tcs[p], hfull[p])
+            xp.matmul(hfull[p], w_hr_t, out=hs[p + 1])
+        out = xp.empty(T * B * P + B * H, dtype=xg.dtype)
+        out[:T * B * P].reshape(T, B, P)[...] = hs[:0:-1] if reverse else hs[1:]
+        out[T * B * P:].reshape(B, H)[...] = cs[T]
+        self.save_for_backward(w_hh, w_hr, hs, hfull, cs, acts, tcs)
+        return out
+
+    def backward(self, xp, g, w_hh, w_hr, hs, hfull, cs, acts, tcs):
+        T, B, H = tcs.shape
+        P = w_hr.shape[0]
+        maps = _lstm_gate_maps(xp, H, acts.dtype)
+        work = _LSTMScratch(xp, B, H, acts.dtype)
+        g_h = g[:T * B * P].reshape(T, B, P)
+        dgates = xp.empty_like(acts)
+        dproj = xp.empty((T, B, P), dtype=g.dtype)       # d loss / d projected h, per step
+        dh = xp.zeros((B, P), dtype=g.dtype)
+        dc = g[T * B * P:].reshape(B, H).copy()
+        gh = work.gh
+        times = list(_order(T, self.reverse))
+        for p in range(T - 1, -1, -1):
+            xp.add(g_h[times[p]], dh, out=dproj[p])
+            xp.matmul(dproj[p], w_hr, out=gh)
+            _lstm_step_back(xp, gh, dc, cs[p], acts[p], tcs[p], maps, work, dgates[p])
+            xp.matmul(dgates[p], w_hh, out=dh)
+        flat = dgates.reshape(T * B, 4 * H)
+        dw = xp.matmul(flat.T, hs[:T].reshape(T * B, P)) if self.needs_grad(3) else None
+        db = flat.sum(axis=0) if self.needs_grad(4) else None
+        dw_hr = (xp.matmul(dproj.reshape(T * B, P).T, hfull.reshape(T * B, H))
+                 if self.needs_grad(5) else None)
+        return (dgates[::-1] if self.reverse else dgates), dh, dc, dw, db, dw_hr
 
 
 class GRUSeqOp(Function):

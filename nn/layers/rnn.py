@@ -9,7 +9,7 @@ and direction the input projection of the whole sequence is ONE GEMM
 import math
 
 import autograd as ag
-from autograd.ops.rnn import GRUCellOp, GRUSeqOp, LSTMCellOp, LSTMSeqOp, RNNSeqOp
+from autograd.ops.rnn import GRUCellOp, GRUSeqOp, LSTMCellOp, LSTMProjSeqOp, LSTMSeqOp, RNNSeqOp
 
 from .. import init
 from ..module import Module
@@ -43,8 +43,13 @@ class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
-        if proj_size:
-            raise NotImplementedError("proj_size is not supported")
+        if not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError(f"proj_size should be a non-negative integer, got {proj_size!r}")
+        if proj_size and mode != 'LSTM':
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size and proj_size >= hidden_size:
+            raise ValueError(f"proj_size has to be smaller than hidden_size (got {proj_size} "
+                             f">= {hidden_size})")
         if not isinstance(hidden_size, int) or hidden_size <= 0:
             raise ValueError(f"hidden_size must be a positive int, got {hidden_size}")
         if not isinstance(num_layers, int) or num_layers <= 0:
@@ -55,17 +60,20 @@ class RNNBase(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
-        self.proj_size = 0
+        self.proj_size = proj_size
+        real_hidden = proj_size or hidden_size          # what h holds (and the next layer sees)
         gate = _GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
         names = []
         for layer in range(num_layers):
-            layer_in = input_size if layer == 0 else hidden_size * dirs
+            layer_in = input_size if layer == 0 else real_hidden * dirs
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
-                params = [("weight_ih" + sfx, (gate, layer_in)), ("weight_hh" + sfx, (gate, hidden_size))]
+                params = [("weight_ih" + sfx, (gate, layer_in)), ("weight_hh" + sfx, (gate, real_hidden))]
                 if bias:
                     params += [("bias_ih" + sfx, (gate,)), ("bias_hh" + sfx, (gate,))]
+                if proj_size:
+                    params.append(("weight_hr" + sfx, (proj_size, hidden_size)))
                 for name, shape in params:
                     setattr(self, name, Parameter(ag.empty(*shape, dtype=dtype, device=device)))
                     names.append(name)
@@ -78,7 +86,9 @@ class RNNBase(Module):
     def _layer_params(self, layer, d):
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         get = lambda n: getattr(self, n + sfx) if self.bias else None   # noqa: E731
-        return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), get("bias_ih"), get("bias_hh")
+        w_hr = getattr(self, "weight_hr" + sfx) if self.proj_size else None
+        return (getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), get("bias_ih"),
+                get("bias_hh"), w_hr)
 
     def _check_input(self, input):
         name = type(self).__name__
@@ -91,9 +101,9 @@ class RNNBase(Module):
             raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
                              f"{self.input_size}, got {input.shape[-1]} (input shape {tuple(input.shape)})")
 
-    def _check_hidden(self, h, B, unbatched, what):
+    def _check_hidden(self, h, B, unbatched, what, size=None):
         dirs = 2 if self.bidirectional else 1
-        expected = (self.num_layers * dirs, B, self.hidden_size)
+        expected = (self.num_layers * dirs, B, size or self.hidden_size)
         if unbatched:
             expected = (expected[0], expected[2])
         if tuple(h.shape) != expected:
@@ -107,6 +117,7 @@ class RNNBase(Module):
         T, B = x.shape[0], x.shape[1]
         dirs = 2 if self.bidirectional else 1
         H = self.hidden_size
+        P = self.proj_size or H                          # the size of h (proj_size when set)
         lstm = self.mode == 'LSTM'
         h0 = c0 = None
         if hx is not None:
@@ -114,7 +125,7 @@ class RNNBase(Module):
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                     raise ValueError("LSTM: hx must be a tuple (h_0, c_0)")
                 h0, c0 = hx
-                self._check_hidden(h0, B, unbatched, "hidden[0]")
+                self._check_hidden(h0, B, unbatched, "hidden[0]", P)
                 self._check_hidden(c0, B, unbatched, "hidden[1]")
                 if unbatched:
                     h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
@@ -123,28 +134,37 @@ class RNNBase(Module):
                 self._check_hidden(h0, B, unbatched, "hidden")
                 if unbatched:
                     h0 = h0.unsqueeze(1)
-        zeros = None
-        if h0 is None or (lstm and c0 is None):
-            zeros = ag.zeros(B, H, dtype=x.dtype, device=x.device)
+        h_zeros = c_zeros = None
+        if h0 is None:
+            h_zeros = ag.zeros(B, P, dtype=x.dtype, device=x.device)
+        if lstm and c0 is None:
+            c_zeros = h_zeros if P == H and h_zeros is not None else \
+                ag.zeros(B, H, dtype=x.dtype, device=x.device)
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
                 k = layer * dirs + d
-                w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, d)
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_params(layer, d)
                 if self.mode != 'GRU' and b_ih is not None:
                     # LSTM and RNN add both biases to the same pre-activation: fold b_hh
                     # into the projection's bias (a vector add, not a pass over T*B*G)
                     b_ih, b_hh = b_ih + b_hh, None
                 xg = _project(x, w_ih, b_ih)
-                hk = zeros if h0 is None else h0[k]
+                hk = h_zeros if h0 is None else h0[k]
                 last = 0 if d else T - 1
                 if lstm:
-                    ck = zeros if c0 is None else c0[k]
-                    res = LSTMSeqOp.apply(xg, hk, ck, w_hh, b_hh, reverse=bool(d))
-                    outs.append(res[:T])
-                    h_n.append(res[last])
-                    c_n.append(res[T])
+                    ck = c_zeros if c0 is None else c0[k]
+                    if w_hr is None:
+                        res = LSTMSeqOp.apply(xg, hk, ck, w_hh, b_hh, reverse=bool(d))
+                        hs, c_last = res[:T], res[T]
+                    else:
+                        res = LSTMProjSeqOp.apply(xg, hk, ck, w_hh, b_hh, w_hr, reverse=bool(d))
+                        hs = res[:T * B * P].reshape(T, B, P)
+                        c_last = res[T * B * P:].reshape(B, H)
+                    outs.append(hs)
+                    h_n.append(hs[last])
+                    c_n.append(c_last)
                 else:
                     if self.mode == 'GRU':
                         res = GRUSeqOp.apply(xg, hk, w_hh, b_hh, reverse=bool(d))
@@ -180,6 +200,8 @@ class RNNBase(Module):
             s += f", dropout={self.dropout}"
         if self.bidirectional:
             s += ", bidirectional=True"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         return s
 
 

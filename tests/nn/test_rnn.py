@@ -177,3 +177,68 @@ def test_bad_inputs():
         nn.GRUCell(3, 4)(ag.randn(2, 5))
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNN(3, 4, nonlinearity='sigmoid')
+
+
+def np_lstm_proj(m, x, h0, c0):
+    """The reference for proj_size: each step's h = (o * tanh(c)) @ W_hr^T feeds the next."""
+    dirs = 2 if m.bidirectional else 1
+    hs, cs = [], []
+    for layer in range(m.num_layers):
+        outs = []
+        for d in range(dirs):
+            sfx = f"_l{layer}" + ("_reverse" if d else "")
+            wi, wh, bi, bh, wr = [getattr(m, n + sfx).data for n in
+                                  ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
+            k = layer * dirs + d
+            h, c = h0[k], c0[k]
+            out = [None] * x.shape[0]
+            for t in (range(x.shape[0] - 1, -1, -1) if d else range(x.shape[0])):
+                hfull, c = np_lstm_cell(x[t], h, c, wi, wh, bi, bh)
+                h = hfull @ wr.T
+                out[t] = h
+            outs.append(np.stack(out))
+            hs.append(h)
+            cs.append(c)
+        x = np.concatenate(outs, axis=-1)
+    return x, np.stack(hs), np.stack(cs)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_proj_size_values_shapes_gradcheck(bidirectional):
+    ag.manual_seed(0)
+    I, H, P, L, Tn, B = 3, 5, 2, 2, 4, 2
+    D = 2 if bidirectional else 1
+    m = nn.LSTM(I, H, num_layers=L, bidirectional=bidirectional, proj_size=P).double()
+    names = []
+    for layer in range(L):
+        for sfx in ([""] + (["_reverse"] if bidirectional else [])):
+            names += [f"{n}_l{layer}{sfx}" for n in
+                      ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
+    assert list(m.state_dict().keys()) == names                       # PyTorch's order
+    assert m.weight_hh_l0.shape == (4 * H, P) and m.weight_hr_l0.shape == (P, H)
+    assert m.weight_ih_l1.shape == (4 * H, P * D)
+    assert "proj_size=2" in repr(m)
+    x = rng.standard_normal((Tn, B, I))
+    h0, c0 = rng.standard_normal((L * D, B, P)), rng.standard_normal((L * D, B, H))
+    out, (h, c) = m(T(x), (T(h0), T(c0)))
+    eo, eh, ec = np_lstm_proj(m, x, h0, c0)
+    assert out.shape == (Tn, B, D * P) and h.shape == (L * D, B, P) and c.shape == (L * D, B, H)
+    np.testing.assert_allclose(out.data, eo, atol=1e-12)
+    np.testing.assert_allclose(h.data, eh, atol=1e-12)
+    np.testing.assert_allclose(c.data, ec, atol=1e-12)
+    fn = lambda x, h, c: (lambda o, s: o.square().sum() + (s[0].sum() + s[1].sin().sum()))(*m(x, (h, c)))  # noqa: E731
+    assert ag.gradcheck(fn, (T(x), T(h0), T(c0)))
+    for p in (m.weight_hr_l0, m.weight_hh_l0, list(m.parameters())[-1]):
+        assert ag.gradcheck(lambda w: _with_param(m, p, w, x), (T(p.data.copy()),))
+    out, (h, c) = m(T(x, False))                                      # zero initial states
+    assert h.shape == (L * D, B, P) and c.shape == (L * D, B, H)
+
+
+def test_proj_size_errors():
+    with pytest.raises(ValueError, match="smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="only supported for LSTM"):
+        nn.layers.rnn.RNNBase('GRU', 3, 4, proj_size=2)      # GRU and RNN take no proj_size
+    m = nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match=r"hidden\[0\] size \(1, 5, 2\)"):
+        m(ag.randn(2, 5, 3), (ag.randn(1, 5, 4), ag.randn(1, 5, 4)))
