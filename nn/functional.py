@@ -608,3 +608,7 @@ else:
     from . import _functional_conv_rnn as _fcr
     __all__ += [n for n in getattr(_fcr, "__all__", []) if n not in __all__]
     del _fcr
+
+from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
