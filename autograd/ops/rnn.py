@@ -109,6 +109,16 @@ def _lstm_step_back(xp, gh, dc, c, act, tc, maps, work, dgates):
     dc *= f
 
 
+def _lstm_buffers(xp, T, B, H, P, h0, c0, dtype):
+    """A sequence's saved buffers, in processing order: hs (T+1, B, P) and cs (T+1, B, H)
+    with the initial states at [0], acts (T, B, 4H), tcs (T, B, H); and the scratch."""
+    hs = xp.empty((T + 1, B, P), dtype=dtype)
+    cs = xp.empty((T + 1, B, H), dtype=dtype)
+    hs[0], cs[0] = h0, c0
+    return (hs, cs, xp.empty((T, B, 4 * H), dtype=dtype), xp.empty((T, B, H), dtype=dtype),
+            _LSTMScratch(xp, B, H, dtype))
+
+
 def _lstm_scaled(xp, w_hh, xg, b_hh, scale):
     """W_hh^T and the input projection (plus b_hh) with the gate scale applied."""
     w_scaled_t = (w_hh * scale[:, None]).T
@@ -204,12 +214,7 @@ class LSTMSeqOp(Function):
         self.reverse = reverse
         maps = _lstm_gate_maps(xp, H, xg.dtype)
         w_scaled_t, xg_scaled = _lstm_scaled(xp, w_hh, xg, b_hh, maps[0])
-        hs = xp.empty((T + 1, B, H), dtype=xg.dtype)
-        cs = xp.empty((T + 1, B, H), dtype=xg.dtype)
-        acts = xp.empty((T, B, 4 * H), dtype=xg.dtype)
-        tcs = xp.empty((T, B, H), dtype=xg.dtype)
-        hs[0], cs[0] = h0, c0
-        work = _LSTMScratch(xp, B, H, xg.dtype)
+        hs, cs, acts, tcs, work = _lstm_buffers(xp, T, B, H, H, h0, c0, xg.dtype)
         for p, t in enumerate(_order(T, reverse)):
             _lstm_step(xp, xg_scaled[t], hs[p], cs[p], w_scaled_t, maps, work,
                        acts[p], cs[p + 1], tcs[p], hs[p + 1])
@@ -253,13 +258,8 @@ class LSTMProjSeqOp(Function):
         maps = _lstm_gate_maps(xp, H, xg.dtype)
         w_scaled_t, xg_scaled = _lstm_scaled(xp, w_hh, xg, b_hh, maps[0])
         w_hr_t = w_hr.T
-        hs = xp.empty((T + 1, B, P), dtype=xg.dtype)      # projected states, processing order
+        hs, cs, acts, tcs, work = _lstm_buffers(xp, T, B, H, P, h0, c0, xg.dtype)
         hfull = xp.empty((T, B, H), dtype=xg.dtype)       # o * tanh(c) before the projection
-        cs = xp.empty((T + 1, B, H), dtype=xg.dtype)
-        acts = xp.empty((T, B, 4 * H), dtype=xg.dtype)
-        tcs = xp.empty((T, B, H), dtype=xg.dtype)
-        hs[0], cs[0] = h0, c0
-        work = _LSTMScratch(xp, B, H, xg.dtype)
         for p, t in enumerate(_order(T, reverse)):
             _lstm_step(xp, xg_scaled[t], hs[p], cs[p], w_scaled_t, maps, work,
                        acts[p], cs[p + 1], tcs[p], hfull[p])
