@@ -41,6 +41,7 @@ class Adam(Optimizer):
             for group in self.param_groups:
                 lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
                 wd, amsgrad = group["weight_decay"], group["amsgrad"]
+                fused = ag.backends.fused_enabled() and not amsgrad
                 for p in self._params_with_grad(group):
                     g = _grad_array(p, group)
                     xp = _compat.xp_of(p.data)
@@ -53,6 +54,12 @@ class Adam(Optimizer):
                             state["max_exp_avg_sq"] = xp.zeros_like(p.data)
                     state["step"] += 1
                     step = state["step"]
+                    if fused and p._backend.is_gpu:
+                        # one fused kernel for the whole update (ag.backends.set_fused)
+                        p._backend.adam_update(p.data, g, state["exp_avg"], state["exp_avg_sq"], lr,
+                                               beta1, beta2, eps, wd, step, decoupled=self._decoupled)
+                        _compat.bump_version(p)
+                        continue
                     if wd != 0:
                         if self._decoupled:
                             p.data *= 1 - lr * wd

@@ -35,8 +35,18 @@ class SGD(Optimizer):
             for group in self.param_groups:
                 lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
                 wd, nesterov = group["weight_decay"], group["nesterov"]
+                fused = ag.backends.fused_enabled()
                 for p in self._params_with_grad(group):
                     g = _grad_array(p, group)
+                    if fused and p._backend.is_gpu:
+                        # one fused kernel for the whole update (ag.backends.set_fused)
+                        state = self.state[p]
+                        buf = p._backend.sgd_update(p.data, g, state.get("momentum_buffer"), lr,
+                                                    momentum, dampening, wd, nesterov)
+                        if momentum != 0:
+                            state["momentum_buffer"] = buf
+                        _compat.bump_version(p)
+                        continue
                     if wd != 0:
                         g = g + wd * p.data
                     if momentum != 0:
