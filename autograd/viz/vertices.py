@@ -204,13 +204,8 @@ class Builder:
         edges, add = self.edges, self.add          # a 100,000-node graph: keep the loop lean
         for node in rec.nodes:
             span = owner.get(id(node))
-            box = span.box if span is not None else None
-            if box is not None:
-                v = self.box_vertex(box)
-                v.ops += 1
-                if grads:
-                    v.dead += self.relu_mark(node, [], OP_ATTRS)[1]
-            else:
+            box, v = self.count_in_box(node, span, OP_ATTRS)
+            if box is None:
                 lines = [style.op_name(node)]
                 attrs = self.relu_mark(node, lines, OP_ATTRS)[0] if grads else OP_ATTRS
                 v = add(f"f{node.seq}", span, lines, attrs)
@@ -242,6 +237,18 @@ class Builder:
             edges.append((op, t.id))
             tensor_vertex[id(node)] = t.id
 
+    def count_in_box(self, node, span, attrs):
+        """(box, its vertex) when `node` ran inside a collapsed module call: the node is
+        counted on the box (with its dead ReLU units); (None, None) otherwise."""
+        box = span.box if span is not None else None
+        if box is None:
+            return None, None
+        v = self.box_vertex(box)
+        v.ops += 1
+        if self.opts.show_grads:
+            v.dead += self.relu_mark(node, [], attrs)[1]
+        return box, v
+
     def box_of(self, node):
         span = self.owner.get(id(node))
         return span.box if span is not None else None
@@ -253,13 +260,8 @@ class Builder:
         owner, grads, profiled = self.owner, self.opts.show_grads, self.opts.profile
         for order, node in enumerate(reversed(rec.nodes), 1):      # the engine's replay order
             span = owner.get(id(node))
-            box = span.box if span is not None else None
-            if box is not None:
-                v = self.box_vertex(box)
-                v.ops += 1
-                if grads:
-                    v.dead += self.relu_mark(node, [], BACKWARD_ATTRS)[1]
-            else:
+            box, v = self.count_in_box(node, span, BACKWARD_ATTRS)
+            if box is None:
                 lines = [f"{style.op_name(node)}Backward", f"#{order}"]
                 attrs = BACKWARD_ATTRS
                 if grads:
