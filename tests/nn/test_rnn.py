@@ -36,7 +36,8 @@ def np_rnn_cell(x, h, wi, wh, bi, bh):
 
 
 def np_module(m, x, h0, c0, kind):
-    """x (T, B, I); states (L*D, B, H) -> (out, h_n, c_n), a plain loop over layers/directions/time."""
+    """x (T, B, I); states (L*D, B, H) -> (out, h_n, c_n), a plain loop over layers/directions/time.
+    An LSTM with proj_size projects each step's h = (o * tanh(c)) @ W_hr^T before the next."""
     dirs = 2 if m.bidirectional else 1
     hs, cs = [], []
     for layer in range(m.num_layers):
@@ -44,12 +45,15 @@ def np_module(m, x, h0, c0, kind):
         for d in range(dirs):
             sfx = f"_l{layer}" + ("_reverse" if d else "")
             p = [getattr(m, n + sfx).data for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            w_hr = getattr(m, "weight_hr" + sfx).data if getattr(m, "proj_size", 0) else None
             k = layer * dirs + d
             h, c = h0[k], c0[k]
             out = [None] * x.shape[0]
             for t in (range(x.shape[0] - 1, -1, -1) if d else range(x.shape[0])):
                 if kind == 'lstm':
                     h, c = np_lstm_cell(x[t], h, c, *p)
+                    if w_hr is not None:
+                        h = h @ w_hr.T
                 elif kind == 'gru':
                     h = np_gru_cell(x[t], h, *p)
                 else:
@@ -179,30 +183,6 @@ def test_bad_inputs():
         nn.RNN(3, 4, nonlinearity='sigmoid')
 
 
-def np_lstm_proj(m, x, h0, c0):
-    """The reference for proj_size: each step's h = (o * tanh(c)) @ W_hr^T feeds the next."""
-    dirs = 2 if m.bidirectional else 1
-    hs, cs = [], []
-    for layer in range(m.num_layers):
-        outs = []
-        for d in range(dirs):
-            sfx = f"_l{layer}" + ("_reverse" if d else "")
-            wi, wh, bi, bh, wr = [getattr(m, n + sfx).data for n in
-                                  ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
-            k = layer * dirs + d
-            h, c = h0[k], c0[k]
-            out = [None] * x.shape[0]
-            for t in (range(x.shape[0] - 1, -1, -1) if d else range(x.shape[0])):
-                hfull, c = np_lstm_cell(x[t], h, c, wi, wh, bi, bh)
-                h = hfull @ wr.T
-                out[t] = h
-            outs.append(np.stack(out))
-            hs.append(h)
-            cs.append(c)
-        x = np.concatenate(outs, axis=-1)
-    return x, np.stack(hs), np.stack(cs)
-
-
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_lstm_proj_size_values_shapes_gradcheck(bidirectional):
     ag.manual_seed(0)
@@ -221,7 +201,7 @@ def test_lstm_proj_size_values_shapes_gradcheck(bidirectional):
     x = rng.standard_normal((Tn, B, I))
     h0, c0 = rng.standard_normal((L * D, B, P)), rng.standard_normal((L * D, B, H))
     out, (h, c) = m(T(x), (T(h0), T(c0)))
-    eo, eh, ec = np_lstm_proj(m, x, h0, c0)
+    eo, eh, ec = np_module(m, x, h0, c0, 'lstm')
     assert out.shape == (Tn, B, D * P) and h.shape == (L * D, B, P) and c.shape == (L * D, B, H)
     np.testing.assert_allclose(out.data, eo, atol=1e-12)
     np.testing.assert_allclose(h.data, eh, atol=1e-12)
