@@ -31,15 +31,6 @@ pad = ag.pad
 
 
 # --- helpers ---------------------------------------------------------------------------
-def _min_max(xp, a):
-    """(min, max) of an integer array as Python ints in one device-to-host copy (on a
-    GPU each int() of a reduction is a synchronisation); (None, None) when empty."""
-    if not a.size:
-        return None, None
-    lo, hi = xp.stack((a.min(), a.max())).tolist()
-    return int(lo), int(hi)
-
-
 def _xp(t):
     return t._backend.xp
 
@@ -259,7 +250,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         padding_idx = padding_idx % n
     flat = idx.reshape(-1)
     if flat.numel():
-        lo, hi = int(flat.data.min()), int(flat.data.max())
+        lo, hi = idx._backend.min_max(flat.data)
         if lo < 0 or hi >= n:
             raise IndexError(f"embedding: index {hi if hi >= n else lo} is out of range for "
                              f"num_embeddings={n}")
@@ -295,11 +286,11 @@ def one_hot(tensor, num_classes=-1):
         raise TypeError(f"one_hot is only applicable to index tensors (int64), got {tensor.dtype}")
     xp = _xp(tensor)
     data = tensor.data
+    lo, hi = tensor._backend.min_max(data) if data.size else (0, -1)
     if num_classes == -1:
-        num_classes = int(data.max()) + 1 if data.size else 0
-    if data.size and (int(data.min()) < 0 or int(data.max()) >= num_classes):
-        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got "
-                         f"[{int(data.min())}, {int(data.max())}]")
+        num_classes = hi + 1
+    if lo < 0 or hi >= num_classes:
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got [{lo}, {hi}]")
     out = (data[..., None] == xp.arange(num_classes)).astype(xp.int64)
     return _const(out, tensor)
 
@@ -366,8 +357,8 @@ def _nll(logp, target, weight, ignore_index, reduction, name):
     t = target.data
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
-    lo, hi = _min_max(xp, safe)
-    if lo is not None and (lo < 0 or hi >= C):
+    lo, hi = logp._backend.min_max(safe) if safe.size else (0, 0)
+    if lo < 0 or hi >= C:
         bad = hi if hi >= C else lo
         raise IndexError(f"{name}: target {bad} is out of bounds for {C} classes "
                          f"(ignore_index={ignore_index})")
@@ -509,7 +500,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"input size ({tuple(input.shape)}) is deprecated. Please ensure they "
                          "have the same size.")
     x = input.data
-    if x.size and (float(x.min()) < 0 or float(x.max()) > 1):
+    lo, hi = input._backend.min_max(x) if x.size else (0, 0)
+    if lo < 0 or hi > 1:
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(use binary_cross_entropy_with_logits for logits)")
     if weight is not None:

@@ -199,6 +199,11 @@ class NumpyBackend:
         """out[index] += values, accumulating repeated indices (np.add.at)."""
         np.add.at(out, index, values)
 
+    def min_max(self, a):
+        """(min, max) of a non-empty array as Python numbers, in one device-to-host copy
+        (bounds checks: on a GPU each int() of a reduction would synchronise)."""
+        return tuple(self.xp.stack((a.min(), a.max())).tolist())
+
     @staticmethod
     def erf(x):
         try:                      # SciPy's vectorised erf when it is installed

@@ -246,8 +246,7 @@ def _check_index(op, x, dim, index):
         raise errors.DtypeError(f"{op}: index must be an integer tensor, got {idx.dtype}")
     if not idx.size:
         return
-    # one device-to-host copy for both bounds (each int() of a GPU reduction syncs)
-    lo, hi = (int(v) for v in x._backend.xp.stack((idx.min(), idx.max())).tolist())
+    lo, hi = x._backend.min_max(idx)
     if hi >= n or lo < -n:
         raise errors.ShapeError(f"{op}: index {hi if hi >= n else lo}"
                                 f" is out of range for dim {dim} of size {n} "
