@@ -157,7 +157,7 @@ class LSTMCellOp(Function):
 
     def forward(self, xp, xg, h, c, w_hh, b_hh=None):
         B, H = h.shape
-        maps = _lstm_gate_maps(xp, H, xg.dtype)
+        self.maps = maps = _lstm_gate_maps(xp, H, xg.dtype)
         w_scaled_t, xg_scaled = _lstm_scaled(xp, w_hh, xg, b_hh, maps[0])
         out = xp.empty((2, B, H), dtype=xg.dtype)           # [h', c']
         act = xp.empty((B, 4 * H), dtype=xg.dtype)
@@ -171,8 +171,8 @@ class LSTMCellOp(Function):
         B, H = h.shape
         dgates = xp.empty_like(act)
         dc = g[1].copy()
-        _lstm_step_back(xp, g[0], dc, c, act, tc, _lstm_gate_maps(xp, H, act.dtype),
-                        _LSTMScratch(xp, B, H, act.dtype), dgates)
+        _lstm_step_back(xp, g[0], dc, c, act, tc, self.maps, _LSTMScratch(xp, B, H, act.dtype),
+                        dgates)
         dh = xp.matmul(dgates, w_hh) if self.needs_grad(1) else None
         dw = xp.matmul(dgates.T, h) if self.needs_grad(3) else None
         db = dgates.sum(axis=0) if self.needs_grad(4) else None
@@ -212,7 +212,7 @@ class LSTMSeqOp(Function):
         T, B = xg.shape[:2]
         H = h0.shape[-1]
         self.reverse = reverse
-        maps = _lstm_gate_maps(xp, H, xg.dtype)
+        self.maps = maps = _lstm_gate_maps(xp, H, xg.dtype)
         w_scaled_t, xg_scaled = _lstm_scaled(xp, w_hh, xg, b_hh, maps[0])
         hs, cs, acts, tcs, work = _lstm_buffers(xp, T, B, H, H, h0, c0, xg.dtype)
         for p, t in enumerate(_order(T, reverse)):
@@ -226,7 +226,7 @@ class LSTMSeqOp(Function):
 
     def backward(self, xp, g, w_hh, hs, cs, acts, tcs):
         T, B, H = tcs.shape
-        maps = _lstm_gate_maps(xp, H, acts.dtype)
+        maps = self.maps
         work = _LSTMScratch(xp, B, H, acts.dtype)
         dgates = xp.empty_like(acts)
         dh = xp.zeros((B, H), dtype=g.dtype)
@@ -255,7 +255,7 @@ class LSTMProjSeqOp(Function):
         T, B = xg.shape[:2]
         P, H = w_hr.shape
         self.reverse = reverse
-        maps = _lstm_gate_maps(xp, H, xg.dtype)
+        self.maps = maps = _lstm_gate_maps(xp, H, xg.dtype)
         w_scaled_t, xg_scaled = _lstm_scaled(xp, w_hh, xg, b_hh, maps[0])
         w_hr_t = w_hr.T
         hs, cs, acts, tcs, work = _lstm_buffers(xp, T, B, H, P, h0, c0, xg.dtype)
@@ -273,7 +273,7 @@ class LSTMProjSeqOp(Function):
     def backward(self, xp, g, w_hh, w_hr, hs, hfull, cs, acts, tcs):
         T, B, H = tcs.shape
         P = w_hr.shape[0]
-        maps = _lstm_gate_maps(xp, H, acts.dtype)
+        maps = self.maps
         work = _LSTMScratch(xp, B, H, acts.dtype)
         g_h = g[:T * B * P].reshape(T, B, P)
         dgates = xp.empty_like(acts)

@@ -180,12 +180,12 @@ def pad(x, pad, mode='constant', value=0):
         return M.Pad.apply(x, widths=tuple(widths), value=value)
     for dim, (before, after) in enumerate(widths):
         if before or after:
-            index = _pad_index(x.shape[dim], before, after, mode, x.shape)
-            x = I.Index.apply(x, key=(slice(None),) * dim + (x._backend.asarray(index, 'int64'),))
+            index = _pad_index(x._backend.xp, x.shape[dim], before, after, mode, x.shape)
+            x = I.Index.apply(x, key=(slice(None),) * dim + (index,))
     return x
 
 
-def _pad_index(n, before, after, mode, shape):
+def _pad_index(xp, n, before, after, mode, shape):
     """Source position of each output position of one dim padded by (before, after)."""
     if min(before, after) < 0:
         raise ValueError(f"pad: negative padding ({before}, {after}) needs mode='constant'")
@@ -197,16 +197,13 @@ def _pad_index(n, before, after, mode, shape):
                          f"of the dim it pads (size {n}, input shape {shape})")
     if n == 0:
         raise ValueError(f"pad: cannot {mode}-pad an empty dim (input shape {shape})")
-    out = []
-    for j in range(-before, n + after):
-        if mode == 'reflect':
-            j = -j if j < 0 else (2 * (n - 1) - j if j >= n else j)
-        elif mode == 'replicate':
-            j = min(max(j, 0), n - 1)
-        else:
-            j %= n
-        out.append(j)
-    return out
+    j = xp.arange(-before, n + after)
+    if mode == 'reflect':            # mirror about the edges, the edge itself not repeated
+        j = xp.abs(j)
+        return xp.where(j >= n, 2 * (n - 1) - j, j)
+    if mode == 'replicate':
+        return xp.clip(j, 0, n - 1)
+    return j % n
 
 
 # --- indexing --------------------------------------------------------------------

@@ -134,12 +134,8 @@ class RNNBase(Module):
                 self._check_hidden(h0, B, unbatched, "hidden")
                 if unbatched:
                     h0 = h0.unsqueeze(1)
-        h_zeros = c_zeros = None
-        if h0 is None:
-            h_zeros = ag.zeros(B, P, dtype=x.dtype, device=x.device)
-        if lstm and c0 is None:
-            c_zeros = h_zeros if P == H and h_zeros is not None else \
-                ag.zeros(B, H, dtype=x.dtype, device=x.device)
+        h_zeros = ag.zeros(B, P, dtype=x.dtype, device=x.device) if h0 is None else None
+        c_zeros = ag.zeros(B, H, dtype=x.dtype, device=x.device) if lstm and c0 is None else None
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
