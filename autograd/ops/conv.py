@@ -72,12 +72,6 @@ def _columns(xp, x, k, stride, pads, dilation, groups, out_hw):
 # Measured on LeNet's second conv (64x8x12x12, 5x5): im2col 648 -> 110 us and
 # col2im 1121 -> 508 us against the (n, K, OH*OW) window copy it replaced.
 
-def _flat_geometry(x_shape, pads, out_hw):
-    N, C, H, W = x_shape
-    Wp = W + pads[2] + pads[3]
-    return Wp, out_hw[0] * Wp
-
-
 def _flat_columns(xp, x, k, pads, dilation, groups, out_hw):
     """(G, Cg*KH*KW, n*L) columns of a stride-1 convolution over the samples of x."""
     t, b, l, r = pads
@@ -102,8 +96,9 @@ def _flat_rows(xp, g, wp, groups):
 
 def _flat_conv_forward(xp, x, wm, out, pads, dilation, groups, k, out_hw):
     N, O = out.shape[:2]
-    Wp, L = _flat_geometry(x.shape, pads, out_hw)
     OH, OW = out_hw
+    Wp = x.shape[-1] + pads[2] + pads[3]
+    L = OH * Wp
     for s in _batch_chunks(N, x.shape[1] * k[0] * k[1] * L):
         cols = _flat_columns(xp, x[s], k, pads, dilation, groups, out_hw)
         res = xp.matmul(wm, cols)                                    # (G, Og, n*L)
@@ -114,36 +109,40 @@ def _flat_conv_forward(xp, x, wm, out, pads, dilation, groups, k, out_hw):
         del res
 
 
-def _flat_conv_grad_input(xp, g, wm, gx, pads, dilation, groups, k, out_hw):
-    """col2im: each kernel offset adds one contiguous run per (sample, channel)."""
-    N, C, Hp1, Wp = gx.shape
-    KH, KW = k
+def _flat_conv_backward(xp, g, w, x, x_shape, w_shape, pads, dilation, groups):
+    """(grad_input, grad_weight) of a stride-1 convolution in one pass over the batch,
+    g's flat rows built once per chunk for both. w None: no grad_input; x None: no
+    grad_weight. grad_input is col2im: each kernel offset adds one contiguous run per
+    (sample, channel) into the padded gradient (with its spare row), cropped at the end."""
+    N, C, H, W = x_shape
+    O, Cg, KH, KW = w_shape
+    t, b, l, r = pads
+    Wp = W + l + r
+    out_hw = tuple(g.shape[-2:])
     L = out_hw[0] * Wp
-    wmT = xp.swapaxes(wm, -1, -2)                                    # (G, Kg, Og)
+    gx = gw = None
+    if w is not None:
+        wmT = xp.swapaxes(w.reshape(groups, O // groups, Cg * KH * KW), -1, -2)   # (G, Kg, Og)
+        gx = xp.zeros((N, C, H + t + b + 1, Wp), dtype=g.dtype)
+        gxf = gx.reshape(N, C, -1)
     for s in _batch_chunks(N, C * KH * KW * L):
-        rows = _flat_rows(xp, g[s], Wp, groups)
-        gcols = xp.matmul(wmT, rows)                                 # (G, Kg, n*L)
+        rows = _flat_rows(xp, g[s], Wp, groups)                      # (G, Og, n*L)
+        n = rows.shape[-1] // L
+        if x is not None:
+            cols = _flat_columns(xp, x[s], (KH, KW), pads, dilation, groups, out_hw)
+            part = xp.matmul(rows, xp.swapaxes(cols, -1, -2))        # (G, Og, Kg)
+            gw = part if gw is None else gw + part
+            del cols
+        if w is not None:
+            gcols = xp.matmul(wmT, rows).reshape(C, KH, KW, n, L)
+            for kh in range(KH):
+                for kw in range(KW):
+                    o = kh * dilation[0] * Wp + kw * dilation[1]
+                    gxf[s, :, o:o + L] += xp.swapaxes(gcols[:, kh, kw], 0, 1)
+            del gcols
         del rows
-        n = gcols.shape[-1] // L
-        gcols = gcols.reshape(C, KH, KW, n, L)
-        gxf = gx[s].reshape(n, C, Hp1 * Wp)
-        for kh in range(KH):
-            for kw in range(KW):
-                o = kh * dilation[0] * Wp + kw * dilation[1]
-                gxf[:, :, o:o + L] += xp.swapaxes(gcols[:, kh, kw], 0, 1)
-        del gcols
-
-
-def _flat_conv_grad_weight(xp, x, g, pads, dilation, groups, k, out_hw):
-    Wp, L = _flat_geometry(x.shape, pads, out_hw)
-    gw = None
-    for s in _batch_chunks(x.shape[0], x.shape[1] * k[0] * k[1] * L):
-        cols = _flat_columns(xp, x[s], k, pads, dilation, groups, out_hw)
-        rows = _flat_rows(xp, g[s], Wp, groups)
-        part = xp.matmul(rows, xp.swapaxes(cols, -1, -2))            # (G, Og, Kg)
-        gw = part if gw is None else gw + part
-        del cols, rows
-    return gw
+    return (gx[:, :, t:t + H, l:l + W] if gx is not None else None,
+            gw.reshape(w_shape) if gw is not None else None)
 
 
 _COLUMN_BUDGET = 1 << 18      # elements of im2col columns alive at once (1 MiB in float32)
@@ -193,9 +192,7 @@ def _conv_grad_input(xp, g, w, x_shape, stride, pads, dilation, groups):
     sh, sw = stride
     dh, dw = dilation
     if (sh, sw) == (1, 1):
-        gx = xp.zeros((N, C, Hp + 1, Wp), dtype=g.dtype)          # + the spare row
-        _flat_conv_grad_input(xp, g, wm, gx, pads, dilation, G, (KH, KW), (OH, OW))
-        return gx[:, :, t:t + H, l:l + W]
+        return _flat_conv_backward(xp, g, w, None, x_shape, w.shape, pads, dilation, G)[0]
     wmT = wm[0].T if G == 1 else xp.swapaxes(wm, -1, -2)
     gx = xp.zeros((N, C, Hp, Wp), dtype=g.dtype)
     for s in _batch_chunks(N, C * KH * KW * OH * OW):
@@ -226,8 +223,7 @@ def _conv_grad_weight(xp, x, g, w_shape, stride, pads, dilation, groups):
     OH, OW = g.shape[-2:]
     G = groups
     if tuple(stride) == (1, 1):
-        return _flat_conv_grad_weight(xp, x, g, pads, dilation, G, (KH, KW),
-                                      (OH, OW)).reshape(w_shape)
+        return _flat_conv_backward(xp, g, None, x, x.shape, w_shape, pads, dilation, G)[1]
     gm = g.reshape(N, G, O // G, OH * OW)
     gw = None
     for s in _batch_chunks(N, Cg * G * KH * KW * OH * OW):
@@ -298,8 +294,14 @@ class Conv2dOp(Function):
         return out
 
     def backward(self, xp, g, x, w):
-        gx = _conv_grad_input(xp, g, w, self.x_shape, *self.args) if self.needs_grad(0) else None
-        gw = _conv_grad_weight(xp, x, g, self.w_shape, *self.args) if self.needs_grad(1) else None
+        stride, pads, dilation, groups = self.args
+        need_x, need_w = self.needs_grad(0), self.needs_grad(1)
+        if tuple(stride) == (1, 1):         # both gradients in one pass over the batch
+            gx, gw = _flat_conv_backward(xp, g, w if need_x else None, x if need_w else None,
+                                         self.x_shape, self.w_shape, pads, dilation, groups)
+        else:
+            gx = _conv_grad_input(xp, g, w, self.x_shape, *self.args) if need_x else None
+            gw = _conv_grad_weight(xp, x, g, self.w_shape, *self.args) if need_w else None
         gb = g.sum(axis=(0, 2, 3)) if self.needs_grad(2) else None
         return gx, gw, gb
 

@@ -145,6 +145,22 @@ def test_conv2d_batch_chunks_agree_with_one_pass(monkeypatch, stride):
     assert ag.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, 1, 1, 1), (T(x), T(w), T(b)))
 
 
+@pytest.mark.parametrize("stride", [(1, 1), (2, 1)])
+def test_conv2d_gradients_alone_equal_gradients_together(stride):
+    # stride 1 computes both gradients in one pass when both are needed: each alone
+    # (input only, weight only) must give the same numbers
+    x, w = rng.standard_normal((3, 2, 6, 5)), rng.standard_normal((4, 2, 3, 2))
+    both = [T(x), T(w)]
+    F.conv2d(both[0], both[1], None, stride, 1).square().sum().backward()
+    xo, wo = T(x), T(w, grad=False)
+    F.conv2d(xo, wo, None, stride, 1).square().sum().backward()
+    xn, wn = T(x, grad=False), T(w)
+    F.conv2d(xn, wn, None, stride, 1).square().sum().backward()
+    np.testing.assert_allclose(xo.grad.data, both[0].grad.data, atol=1e-12)
+    np.testing.assert_allclose(wn.grad.data, both[1].grad.data, atol=1e-12)
+    assert np.abs(both[0].grad.data).max() > 0 and np.abs(both[1].grad.data).max() > 0
+
+
 def _distinct(shape):
     return rng.permutation(int(np.prod(shape))).reshape(shape) / 7.0 + rng.uniform(0, 0.01, shape)
 
