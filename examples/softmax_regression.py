@@ -17,7 +17,7 @@ Without MNIST it runs on the fallback data (see examples/_common.py).
 import numpy as np
 
 import _common as C
-from _common import F, ag, nn
+from _common import F, nn
 
 
 def main(argv=None):

@@ -8,7 +8,8 @@ from autograd.grad_mode import anomaly_enabled, grad_enabled
 
 @pytest.fixture(autouse=True)
 def _clean_global_state():
-    tokens = grad_enabled.set(True), anomaly_enabled.set(False)
+    grad_enabled.set(True)
+    anomaly_enabled.set(False)
     ag.set_default_device('cpu')
     yield
     grad_enabled.set(True)
