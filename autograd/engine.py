@@ -33,16 +33,16 @@ def _root_gradients(tensors, grad_tensors, graph):
                 "grad_fn (was it computed under no_grad, or from tensors without "
                 "requires_grad=True?)")
         if g is None:
-            if t.data.size != 1:
+            if t.array.size != 1:
                 raise RuntimeError(
                     f"backward: grad can be implicitly created only for scalar outputs; this "
                     f"output has shape {t.shape}. Pass gradient= a tensor of that shape.")
-            g = t._backend.xp.ones_like(t.data)
+            g = t._backend.xp.ones_like(t.array)
         elif isinstance(g, Tensor):
             if g.shape != t.shape:
                 raise errors.ShapeError(f"backward: gradient has shape {g.shape} but the output "
                                         f"has shape {t.shape}; they must match")
-            g = g if graph else g.data
+            g = g if graph else g.array
         else:
             g = t._backend.asarray(g, dtype=t.dtype)
         if graph and not isinstance(g, Tensor):
@@ -66,7 +66,7 @@ def _run_hooks(hooks, g, backend, graph):
     for hook in hooks:
         result = hook(_as_tensor(g, backend))
         if result is not None:
-            g = result if graph else result.data
+            g = result if graph else result.array
     return g
 
 

@@ -89,8 +89,8 @@ def check_forward_finite(op, inputs, out, backend):
     if out.dtype.kind not in 'fc' or xp.isfinite(out).all():
         return
     inputs_finite = all(
-        xp.isfinite(x.data).all() for x in inputs
-        if hasattr(x, '_backend') and x.data.dtype.kind in 'fc')
+        xp.isfinite(x.array).all() for x in inputs
+        if hasattr(x, '_backend') and x.array.dtype.kind in 'fc')
     if inputs_finite:
         raise AnomalyError(
             f"detect_anomaly: {op} produced NaN/Inf in its forward output from finite "
@@ -102,7 +102,7 @@ def check_backward_finite(op, grads, backend):
     for i, gr in enumerate(grads):
         if gr is None:
             continue
-        data = gr.data if hasattr(gr, '_backend') else gr      # a Tensor, or a raw array
+        data = gr.array if hasattr(gr, '_backend') else gr      # a Tensor, or a raw array
         if data.dtype.kind in 'fc' and not xp.isfinite(data).all():
             raise AnomalyError(
                 f"detect_anomaly: {op}'s backward returned NaN/Inf in the gradient of input {i} "

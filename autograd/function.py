@@ -81,7 +81,7 @@ class Function:
                     if backend is not None:
                         raise errors.mixed_devices(cls.__name__, inputs)
                     backend = x._backend
-                data = x.data
+                data = x.array
                 arrays.append(data)
                 if x.requires_grad:
                     record = True
@@ -160,12 +160,12 @@ class Function:
         else:
             node.edges = [(a._node or a) if ra else None, (b._node or b) if rb else None]
         node.saved = ()
-        da = a.data
+        da = a.array
         try:
             if two is False:
                 out = node.forward(backend.xp, da)
             else:
-                out = node.forward(backend.xp, da, b.data if two else b)
+                out = node.forward(backend.xp, da, b.array if two else b)
         except errors.OpError:
             raise
         except (ValueError, IndexError, TypeError) as e:
@@ -187,7 +187,7 @@ class Function:
             if node.saved:
                 vc = node._resolve_saved((a,), (da,), out, raw, vc)
         else:
-            db = b.data if two else b
+            db = b.array if two else b
             node.meta = [(da.shape, da.dtype) if ra else None,
                          (db.shape, db.dtype) if rb else None]
             if node.saved:
@@ -235,7 +235,7 @@ class Function:
                         vc, v = self.out_vc
                     else:
                         vc = s._vc
-                        s = s.data
+                        s = s.array
                     if vc[0] != v:
                         break                    # changed in place: the slow path says how
                 values.append(s)
@@ -263,7 +263,7 @@ class Function:
                 if s._vc[0] != v:
                     raise errors.modified_inplace(self.name, f'an input of shape {s.shape}', v, s._vc[0])
                 if not graph:
-                    s = s.data
+                    s = s.array
             values.append(s)
         return values
 

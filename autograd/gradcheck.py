@@ -27,7 +27,7 @@ def _float_outputs(outputs):
 
 def _evaluate(fn, inputs):
     # not under no_grad: fn may itself differentiate (gradgradcheck's does)
-    return [o.data.astype(np.float64) for o in _float_outputs(_as_tuple(fn(*inputs)))]
+    return [o.array.astype(np.float64) for o in _float_outputs(_as_tuple(fn(*inputs)))]
 
 
 def _numerical_vjp(fn, inputs, diff, vs, eps):
@@ -35,9 +35,9 @@ def _numerical_vjp(fn, inputs, diff, vs, eps):
     grads = []
     for i in diff:
         x = inputs[i]
-        if not x.data.flags.c_contiguous:
-            x.data = x.data.copy()
-        flat = x.data.reshape(-1)            # a view: perturb in place, restore after
+        if not x.array.flags.c_contiguous:
+            x.array = x.array.copy()
+        flat = x.array.reshape(-1)            # a view: perturb in place, restore after
         g = np.zeros(flat.size)
         for k in range(flat.size):
             orig = flat[k]
@@ -58,7 +58,7 @@ def _analytic_vjp(fn, inputs, diff, vs):
     grads = engine.grad([o for o, _ in pairs], [inputs[i] for i in diff],
                         [Tensor(np.asarray(v, dtype=o.dtype), device=o.device) for o, v in pairs],
                         allow_unused=True)
-    return [np.zeros(inputs[i].shape) if g is None else g.data.astype(np.float64)
+    return [np.zeros(inputs[i].shape) if g is None else g.array.astype(np.float64)
             for g, i in zip(grads, diff)]
 
 

@@ -23,7 +23,7 @@ def as_array(data, dtype=None, device=None):
     """
     if isinstance(data, Tensor):
         backend = data._backend if device is None else backends.get(device)
-        array = data.data
+        array = data.array
         if backend is not data._backend:
             array = backend.from_numpy(data._backend.to_numpy(array))
         return (array if dtype is None else array.astype(dtype)), backend
@@ -45,14 +45,14 @@ def as_array(data, dtype=None, device=None):
 
 class Tensor:
     """A multi-dimensional array that records the operations applied to it."""
-    __slots__ = ('data', '_grad', 'requires_grad', '_node', '_backend', '_vc', '_hooks',
+    __slots__ = ('array', '_grad', 'requires_grad', '_node', '_backend', '_vc', '_hooks',
                  '__weakref__')
     _is_node = False
     __array_ufunc__ = None           # NumPy defers to our reflected operators
     __hash__ = object.__hash__       # __eq__ is elementwise; identity hashing for dicts
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
-        self.data, self._backend = as_array(data, dtype, device)
+        self.array, self._backend = as_array(data, dtype, device)
         self._grad = None
         self._node = None
         self._vc = None                 # the version counter, created on first need
@@ -71,7 +71,7 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad: assigned a {type(value).__name__}; assign a Tensor or None")
-            if value.shape != self.data.shape:
+            if value.shape != self.array.shape:
                 raise errors.ShapeError(f"grad: assigned a gradient of shape {value.shape} to a "
                                         f"tensor of shape {self.shape}; they must match")
             if value._backend is not self._backend:
@@ -79,21 +79,37 @@ class Tensor:
                                          f"on {self.device}")
         self._grad = value
 
+    @property
+    def data(self):
+        """PyTorch's `.data`: a tensor sharing this one's memory, outside the graph.
+
+        Changes made through it are invisible to autograd (no version bump), as in
+        PyTorch; prefer `detach()` or `no_grad()`. The raw NumPy/CuPy array is `.array`.
+        """
+        return make_tensor(self.array, self._backend, False, None, None)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: assigned a {type(value).__name__}; assign a Tensor "
+                            "(wrap an array with ag.tensor(...) first)")
+        self.array, self._backend = value.array, value._backend
+
     # --- what it is ---------------------------------------------------------
     @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self):
@@ -125,18 +141,18 @@ class Tensor:
         self._version_counter()[0] += 1
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self.array.size
 
     def element_size(self):
-        return self.data.itemsize
+        return self.array.itemsize
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError('len() of a 0-d tensor')
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     # --- conversion ---------------------------------------------------------
     def numpy(self):
@@ -144,28 +160,28 @@ class Tensor:
             raise RuntimeError(
                 "numpy(): can't call numpy() on a tensor that requires grad. "
                 "Use tensor.detach().numpy() instead.")
-        return self._backend.to_numpy(self.data)
+        return self._backend.to_numpy(self.array)
 
     def __array__(self, dtype=None, copy=None):
         if self._backend.is_gpu:
             raise TypeError(f"can't convert a tensor on {self.device} to a NumPy array "
                             "implicitly: call .cpu() (or .numpy()) first")
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self.array if dtype is None else self.array.astype(dtype)
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a Python "
                              f"scalar; this one has shape {self.shape}")
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self):
-        return self._backend.to_numpy(self.data).tolist()
+        return self._backend.to_numpy(self.array).tolist()
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is "
                                "ambiguous: use .any() or .all()")
-        return bool(self.data)
+        return bool(self.array)
 
     def __float__(self):
         return float(self.item())
@@ -174,13 +190,13 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in 'iub' or self.data.size != 1:
+        if self.array.dtype.kind not in 'iub' or self.array.size != 1:
             raise TypeError('only integer tensors of a single element can be used as an index')
-        return int(self.data)
+        return int(self.array)
 
     def detach(self):
         """The same data (shared memory), cut from the graph."""
-        return make_tensor(self.data, self._backend, False, None, self._version_counter())
+        return make_tensor(self.array, self._backend, False, None, self._version_counter())
 
     def detach_(self):
         self._node = None
@@ -188,10 +204,10 @@ class Tensor:
         return self
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
+        if requires_grad and self.array.dtype.kind not in _FLOAT_KINDS:
             raise errors.DtypeError(
                 f"requires_grad: only floating point tensors can require gradients; this one "
-                f"is {self.data.dtype} with shape {self.shape}. Convert it first with .float() "
+                f"is {self.array.dtype} with shape {self.shape}. Convert it first with .float() "
                 "or .double().")
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
@@ -287,7 +303,7 @@ class Tensor:
     def type(self, dtype):
         from .ops.elementwise import Cast
         dtype = self._backend.xp.dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self.array.dtype:
             return self
         return Cast.apply(self, dtype=dtype)
 
@@ -296,23 +312,23 @@ class Tensor:
         if self._node is not None:
             raise RuntimeError("deepcopy: only leaf tensors (created by the user, not by an op) "
                                "support deepcopy; use .detach().clone() for a non-leaf")
-        new = make_tensor(self.data.copy(), self._backend, self.requires_grad, None, None)
+        new = make_tensor(self.array.copy(), self._backend, self.requires_grad, None, None)
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
         memo[id(self)] = new
         return new
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self._backend.to_numpy(self.data), self.device, self.requires_grad))
+        return (_rebuild, (self._backend.to_numpy(self.array), self.device, self.requires_grad))
 
     # --- display --------------------------------------------------------------
     def __repr__(self):
         import numpy as np              # display only: the data may live on a GPU
-        body = np.array2string(self._backend.to_numpy(self.data), separator=', ',
+        body = np.array2string(self._backend.to_numpy(self.array), separator=', ',
                                prefix='tensor(', precision=4)
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f'dtype={self.data.dtype}')
+        if self.array.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f'dtype={self.array.dtype}')
         if self._backend.name != 'cpu':
             extras.append(f"device='{self._backend.name}'")
         if self._node is not None:
@@ -325,7 +341,7 @@ class Tensor:
 def make_tensor(data, backend, requires_grad, node, vc, _new=object.__new__):
     """The fast constructor ops use: no conversion, no checks (a plain function: no binding)."""
     t = _new(Tensor)
-    t.data = data
+    t.array = data
     t._grad = None
     t.requires_grad = requires_grad
     t._node = node

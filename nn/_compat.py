@@ -35,7 +35,7 @@ def resolve_generator(gen):
 
 
 def bump_version(t):
-    """Tell the engine that ``t.data`` was changed in place (a no-op if it can't be told)."""
+    """Tell the engine that ``t.array`` was changed in place (a no-op if it can't be told)."""
     fn = getattr(t, "_bump_version", None)
     if fn is not None:
         fn()
@@ -79,7 +79,7 @@ def add_scaled_(y, x, alpha):
 def to_numpy(x):
     """A numpy array from a Tensor, a numpy or cupy array, or anything array-like."""
     if isinstance(x, ag.Tensor):
-        x = x.data
+        x = x.array
     if isinstance(x, np.ndarray):
         return x
     if hasattr(x, "get") and type(x).__module__.split(".")[0] == "cupy":
@@ -101,24 +101,24 @@ def wrap(arr, like=None):
 def array_like(value, like):
     """``value`` as a raw array with the dtype and on the device of Tensor ``like``."""
     if isinstance(value, ag.Tensor):
-        value = value.data
-    data = like.data
+        value = value.array
+    data = like.array
     if isinstance(data, np.ndarray):
         return np.asarray(to_numpy(value), dtype=data.dtype)
     if type(value) is type(data):
         return value.astype(data.dtype, copy=False)
-    return ag.tensor(to_numpy(value).astype(data.dtype), device=like.device).data
+    return ag.tensor(to_numpy(value).astype(data.dtype), device=like.device).array
 
 
 def copy_into(t, value):
-    """Copy ``value`` into ``t.data`` in place (same shape), then bump its version."""
-    t.data[...] = array_like(value, t)
+    """Copy ``value`` into ``t.array`` in place (same shape), then bump its version."""
+    t.array[...] = array_like(value, t)
     bump_version(t)
 
 
 def set_data(t, new):
-    """Make ``t`` hold ``new``'s array (and device), keeping ``t``'s identity (``param.data = ...``)."""
-    t.data = new.data
+    """Make ``t`` hold ``new``'s array (and device), keeping ``t``'s identity (``param.array = ...``)."""
+    t.array = new.array
     if hasattr(new, "_backend"):
         t._backend = new._backend  # the engine keeps the device beside the array
     bump_version(t)
@@ -126,7 +126,7 @@ def set_data(t, new):
 
 def copy_tensor(t):
     """A detached copy of a Tensor (same dtype, device and requires_grad); Parameters stay Parameters."""
-    new = wrap(t.data.copy(), like=t)
+    new = wrap(t.array.copy(), like=t)
     if type(t) is not type(new):
         return type(t)(new, requires_grad=t.requires_grad)
     if t.requires_grad:

@@ -23,7 +23,7 @@ def _add_mask(scores, mask, blocked_when):
     float masks are added."""
     if mask is None:
         return scores
-    data = mask.data if isinstance(mask, ag.Tensor) else np.asarray(mask)
+    data = mask.array if isinstance(mask, ag.Tensor) else np.asarray(mask)
     if data.dtype == bool:
         return _neg_inf_where(scores, data == blocked_when)
     return scores + (mask if isinstance(mask, ag.Tensor) else ag.as_tensor(data, device=scores.device))

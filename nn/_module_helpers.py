@@ -59,7 +59,7 @@ def _zero_grad(p, set_to_none=True):
     if set_to_none:
         p.grad = None
     elif getattr(p.grad, "grad_fn", None) is not None or p.grad.requires_grad:
-        p.grad = _compat.wrap(_compat.xp_of(p.grad.data).zeros_like(p.grad.data), like=p.grad)
+        p.grad = _compat.wrap(_compat.xp_of(p.grad.array).zeros_like(p.grad.array), like=p.grad)
     else:
-        p.grad.data[...] = 0
+        p.grad.array[...] = 0
         _compat.bump_version(p.grad)

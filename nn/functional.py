@@ -158,7 +158,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def _update_running(buf, new_value, momentum):
     """buf <- (1 - momentum) * buf + momentum * new_value, in place (raw arrays)."""
     xp = _xp(buf)
-    buf.data[...] = ((1.0 - momentum) * buf.data + momentum * xp.asarray(new_value)).astype(buf.dtype)
+    buf.array[...] = ((1.0 - momentum) * buf.array + momentum * xp.asarray(new_value)).astype(buf.dtype)
     buf._bump_version()
 
 
@@ -192,9 +192,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if running_mean is not None or running_var is not None:
             m = momentum if momentum is not None else 0.0
             if running_mean is not None:
-                _update_running(running_mean, mean.data.reshape(C), m)
+                _update_running(running_mean, mean.array.reshape(C), m)
             if running_var is not None:
-                _update_running(running_var, var.data.reshape(C) * (n / (n - 1)), m)
+                _update_running(running_var, var.array.reshape(C) * (n / (n - 1)), m)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not training")
@@ -250,19 +250,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         padding_idx = padding_idx % n
     flat = idx.reshape(-1)
     if flat.numel():
-        lo, hi = idx._backend.min_max(flat.data)
+        lo, hi = idx._backend.min_max(flat.array)
         if lo < 0 or hi >= n:
             raise IndexError(f"embedding: index {hi if hi >= n else lo} is out of range for "
                              f"num_embeddings={n}")
     if max_norm is not None and flat.numel():
-        _embedding_renorm_(weight, flat.data, max_norm, norm_type)
+        _embedding_renorm_(weight, flat.array, max_norm, norm_type)
     out = ag.index_select(weight, 0, flat)
     if padding_idx is not None and weight.requires_grad:
-        pad_rows = _const((flat.data == padding_idx)[:, None], weight)
+        pad_rows = _const((flat.array == padding_idx)[:, None], weight)
         out = ag.where(pad_rows, out.detach(), out)
     if scale_grad_by_freq and out.requires_grad and flat.numel():
         xp = _xp(weight)
-        _, inverse, counts = xp.unique(flat.data, return_inverse=True, return_counts=True)
+        _, inverse, counts = xp.unique(flat.array, return_inverse=True, return_counts=True)
         inv_freq = _const((1.0 / counts[inverse.reshape(-1)]).astype(weight.dtype)[:, None], weight)
         out.register_hook(lambda g: g * inv_freq)
     return out.reshape(tuple(idx.shape) + (weight.shape[1],))
@@ -273,10 +273,10 @@ def _embedding_renorm_(weight, index, max_norm, norm_type):
     max_norm / (norm + 1e-7) of themselves, in place (the weight's version is bumped)."""
     xp = _xp(weight)
     rows = xp.unique(index)
-    picked = weight.data[rows]
+    picked = weight.array[rows]
     norms = xp.linalg.norm(picked, ord=norm_type, axis=1)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(picked.dtype)
-    weight.data[rows] = picked * scale[:, None]
+    weight.array[rows] = picked * scale[:, None]
     _compat.bump_version(weight)
 
 
@@ -285,7 +285,7 @@ def one_hot(tensor, num_classes=-1):
     if tensor.dtype.kind not in "iu":
         raise TypeError(f"one_hot is only applicable to index tensors (int64), got {tensor.dtype}")
     xp = _xp(tensor)
-    data = tensor.data
+    data = tensor.array
     lo, hi = tensor._backend.min_max(data) if data.size else (0, -1)
     if num_classes == -1:
         num_classes = hi + 1
@@ -354,7 +354,7 @@ def _nll(logp, target, weight, ignore_index, reduction, name):
         raise ValueError(f"{name}: weight must have shape ({C},) (one per class), got "
                          f"{tuple(weight.shape)}")
     xp = _xp(logp)
-    t = target.data
+    t = target.array
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
     lo, hi = logp._backend.min_max(safe) if safe.size else (0, 0)
@@ -438,7 +438,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return out.reshape(()) if unbatched and reduction == "none" else out
     nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
     if label_smoothing > 0:
-        t = target.data if isinstance(target, ag.Tensor) else np.asarray(target)
+        t = target.array if isinstance(target, ag.Tensor) else np.asarray(target)
         valid = _const((t != ignore_index).astype(input.dtype), input)
         if weight is not None:
             w = _class_weight_view(_as_tensor(weight, input).type(input.dtype), input.ndim)
@@ -499,7 +499,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the "
                          f"input size ({tuple(input.shape)}) is deprecated. Please ensure they "
                          "have the same size.")
-    x = input.data
+    x = input.array
     lo, hi = input._backend.min_max(x) if x.size else (0, 0)
     if lo < 0 or hi > 1:
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "

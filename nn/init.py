@@ -1,6 +1,6 @@
 """nn.init: in-place parameter initialisers with PyTorch's formulas and defaults.
 
-Each function fills ``tensor.data`` in place (under no_grad), bumps the
+Each function fills ``tensor.array`` in place (under no_grad), bumps the
 tensor's version and returns the tensor. Random numbers come from the
 engine's seeded generator (``ag.manual_seed``), or from ``generator=`` (a
 numpy Generator or an int seed) when given. Values are drawn in float64 on

@@ -361,7 +361,7 @@ class Module:
                 missing_keys.append(key)
                 continue
             value = state_dict[key]
-            shape = tuple(np.shape(value.data if isinstance(value, ag.Tensor) else value))
+            shape = tuple(np.shape(value.array if isinstance(value, ag.Tensor) else value))
             if shape != tuple(target.shape):
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {shape} from "
                                   f"checkpoint, the shape in current model is {tuple(target.shape)}.")

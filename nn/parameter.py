@@ -26,19 +26,19 @@ class Parameter(ag.Tensor):
         elif isinstance(data, np.ndarray):
             arr = data
         else:
-            arr = ag.tensor(data).data
+            arr = ag.tensor(data).array
         super().__init__(arr, requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self.data, self.requires_grad))
+        return (_rebuild_parameter, (self.array, self.requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        new = type(self)(_compat.wrap(self.data.copy(), like=self), requires_grad=self.requires_grad)
+        new = type(self)(_compat.wrap(self.array.copy(), like=self), requires_grad=self.requires_grad)
         memo[id(self)] = new
         if self.grad is not None:
             new.grad = _compat.copy_tensor(self.grad)

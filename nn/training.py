@@ -82,7 +82,7 @@ class EarlyStopping:
         if self.improved:
             self.best, self.best_epoch, self.num_bad_epochs = value, self.epoch, 0
             if model is not None:
-                self.best_state = {k: _compat.wrap(_copy_array(v.data), like=v) if isinstance(v, ag.Tensor)
+                self.best_state = {k: _compat.wrap(_copy_array(v.array), like=v) if isinstance(v, ag.Tensor)
                                    else copy.deepcopy(v) for k, v in model.state_dict().items()}
         else:
             self.num_bad_epochs += 1

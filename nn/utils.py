@@ -26,7 +26,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
         return ag.tensor(np.float32(0.0))
-    arrays = [g.data for g in grads]
+    arrays = [g.array for g in grads]
     xp = _compat.xp_of(arrays[0])
     if math.isinf(norm_type):
         norms = [xp.abs(a).max() if a.size else xp.zeros((), a.dtype) for a in arrays]
@@ -41,7 +41,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
     coef = min(max_norm / (total_f + 1e-6), 1.0)
     for g in grads:
-        g.data *= coef  # a Python float keeps the grad's dtype
+        g.array *= coef  # a Python float keeps the grad's dtype
         _compat.bump_version(g)
     return _compat.wrap(xp.asarray(total, dtype=arrays[0].dtype), like=grads[0])
 
@@ -51,8 +51,8 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     clip_value = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            xp = _compat.xp_of(p.grad.data)
-            xp.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            xp = _compat.xp_of(p.grad.array)
+            xp.clip(p.grad.array, -clip_value, clip_value, out=p.grad.array)
             _compat.bump_version(p.grad)
 
 
@@ -74,5 +74,5 @@ def vector_to_parameters(vec, parameters):
     with ag.no_grad():
         for p in params:
             n = int(np.prod(p.shape))
-            _compat.copy_into(p, vec.data[pointer:pointer + n].reshape(p.shape))
+            _compat.copy_into(p, vec.array[pointer:pointer + n].reshape(p.shape))
             pointer += n

@@ -618,16 +618,16 @@ def test_detach_shares_memory_and_has_no_grad_fn():
     y = x * 2.0
     d = y.detach()
     assert d.grad_fn is None and not d.requires_grad
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.array, y.array)
     dx = x.detach()
-    dx.data[0] = 42.0
+    dx.array[0] = 42.0
     assert A(x)[0] == 42.0
 
 
 def test_clone_is_differentiable_and_does_not_share():
     x = leaf([1.0, 2.0])
     c = x.clone()
-    assert not np.shares_memory(c.data, x.data)
+    assert not np.shares_memory(c.array, x.array)
     assert c.grad_fn is not None
     (c * 3.0).sum().backward()
     assert_close(x.grad, [3.0, 3.0])
@@ -694,7 +694,7 @@ def test_in_place_on_leaf_requiring_grad_outside_no_grad_raises():
 def test_in_place_ops_return_self_and_bump_version(name, args, expected):
     t = ag.tensor(np.array([1.0, -2.0, 3.0]))
     v0 = t._version
-    storage = t.data
+    storage = t.array
     r = getattr(t, name)(*args)
     assert r is t
     assert t._version > v0
@@ -737,7 +737,7 @@ def test_augmented_assignment_is_in_place_like_pytorch():
     assert ref._version > v0
 
     t = ag.tensor(np.array([1.0, 2.0]))
-    storage = t.data
+    storage = t.array
     t0 = t
     t += 1.0
     t *= 2.0
@@ -906,7 +906,7 @@ def _build_saved_graph():
     m = h * 3.0            # intermediate, not held by the caller
     p = m * m              # Mul saves m
     loss = p.sum()
-    return h, weakref.ref(m), weakref.ref(m.data), loss
+    return h, weakref.ref(m), weakref.ref(m.array), loss
 
 
 def test_saved_buffers_freed_after_backward():
@@ -935,7 +935,7 @@ def test_saved_buffers_kept_with_retain_graph_until_graph_dropped():
 def test_saved_exp_output_freed_after_backward():
     h = leaf([0.1, 0.2, 0.3])
     e = h.exp()
-    we = weakref.ref(e.data)
+    we = weakref.ref(e.array)
     loss = e.sum()
     del e
     loss.backward()
@@ -970,7 +970,7 @@ def test_chain_intermediates_freed_after_backward():
     y = x
     for _ in range(5):
         y = (y * 1.5).tanh()
-        refs.append(weakref.ref(y.data))
+        refs.append(weakref.ref(y.array))
     loss = y.sum()
     del y
     loss.backward()
@@ -1059,7 +1059,7 @@ def test_from_numpy_shares_memory():
     assert t.dtype == np.float64
     a[1] = 5.0
     assert A(t)[1] == 5.0
-    assert np.shares_memory(t.data, a)
+    assert np.shares_memory(t.array, a)
 
 
 def test_item_tolist_len_size_numel_T():
@@ -1261,3 +1261,16 @@ def test_rounding_and_remainder_follow_pytorch_signs():
     x = ag.tensor([1.7, -0.3], requires_grad=True)
     (ag.floor(x) + ag.ceil(x) + ag.round(x) + ag.trunc(x)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])                  # zero, not None
+
+
+def test_data_is_a_tensor_sharing_memory_outside_the_graph():
+    p = ag.tensor([1.0, 2.0], requires_grad=True)
+    d = p.data
+    assert isinstance(d, ag.Tensor) and not d.requires_grad and d.grad_fn is None
+    assert d.array is p.array                        # shares memory
+    d.add_(ag.tensor([1.0, 1.0]))                    # PyTorch's p.data.add_(...)
+    assert p.tolist() == [2.0, 3.0]
+    p.data = ag.tensor([5.0, 6.0, 7.0])              # replaces the storage, keeps identity
+    assert p.shape == (3,) and p.requires_grad
+    with pytest.raises(TypeError, match="data: assigned a list"):
+        p.data = [1.0]

@@ -298,7 +298,7 @@ def test_cuda_generator_is_cupys_and_seeded_per_device():
     import cupy
     ag.manual_seed(5)
     t = ag.randn(1000, device='cuda')
-    assert isinstance(t.data, cupy.ndarray)
+    assert isinstance(t.array, cupy.ndarray)
     assert abs(float(t.mean().item())) < 0.15 and 0.85 < float(t.std().item()) < 1.15
     assert isinstance(backends.get('cuda').rng.state, cupy.random.RandomState)
 
@@ -382,7 +382,7 @@ def test_cuda_device_ids():
     if n > 1:
         with ag.cuda.device(1):
             t = ag.ones(3, device='cuda:1') * 2
-        assert t.device == 'cuda:1' and t.data.device.id == 1
+        assert t.device == 'cuda:1' and t.array.device.id == 1
 
 
 @gpu

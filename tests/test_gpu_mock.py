@@ -198,8 +198,8 @@ def test_cupy_backend_basics_on_the_stand_in(stand_in):
         b = backends.get('cuda')
         assert b is backends.get('cuda:0') and b.name == 'cuda:0' and b.is_gpu
         t = ag.ones(2, 3, device='cuda', requires_grad=True)
-        assert type(t.data).__module__ == 'cupy' and t.device == 'cuda:0' and t.is_cuda
-        assert backends.of_array(t.data) is b
+        assert type(t.array).__module__ == 'cupy' and t.device == 'cuda:0' and t.is_cuda
+        assert backends.of_array(t.array) is b
         try:
             ag.zeros(1, device='cuda:1')
         except RuntimeError as e:
@@ -211,7 +211,7 @@ def test_cupy_backend_basics_on_the_stand_in(stand_in):
         assert ag.cuda.memory_allocated() == 1 << 20 and ag.cuda.memory_reserved() == 2 << 20
         ag.cuda.empty_cache()
         assert b.pool.calls == ['free_all_blocks', 'free_all_blocks']
-        assert 0 <= b.time_call(lambda: t.data * 2, 3) < 1
+        assert 0 <= b.time_call(lambda: t.array * 2, 3) < 1
         with ag.cuda.device(0):
             y = (t * 2).sum()
         y.backward()

@@ -180,29 +180,29 @@ ROWS = {
 
 # name -> check of the value (these have no gradient)
 NOT_DIFFERENTIABLE = {
-    'eq': lambda a, b: np.array_equal(ag.eq(a, b).numpy(), a.data == b.data),
-    '__eq__': lambda a, b: np.array_equal((a == b).numpy(), a.data == b.data),
-    'ne': lambda a, b: np.array_equal(ag.ne(a, b).numpy(), a.data != b.data),
-    '__ne__': lambda a, b: np.array_equal((a != b).numpy(), a.data != b.data),
-    'lt': lambda a, b: np.array_equal(ag.lt(a, b).numpy(), a.data < b.data),
-    '__lt__': lambda a, b: np.array_equal((a < b).numpy(), a.data < b.data),
-    'le': lambda a, b: np.array_equal(ag.le(a, b).numpy(), a.data <= b.data),
-    '__le__': lambda a, b: np.array_equal((a <= b).numpy(), a.data <= b.data),
-    'gt': lambda a, b: np.array_equal(ag.gt(a, b).numpy(), a.data > b.data),
-    '__gt__': lambda a, b: np.array_equal((a > b).numpy(), a.data > b.data),
-    'ge': lambda a, b: np.array_equal(ag.ge(a, b).numpy(), a.data >= b.data),
-    '__ge__': lambda a, b: np.array_equal((a >= b).numpy(), a.data >= b.data),
-    'isnan': lambda a, b: np.array_equal(ag.isnan(a / 0 * 0).numpy(), np.isnan(a.data / 0 * 0)),
-    'isinf': lambda a, b: np.array_equal(ag.isinf(a / 0).numpy(), np.isinf(a.data / 0)),
-    'isfinite': lambda a, b: np.array_equal(ag.isfinite(a / 0).numpy(), np.isfinite(a.data / 0)),
+    'eq': lambda a, b: np.array_equal(ag.eq(a, b).numpy(), a.array == b.array),
+    '__eq__': lambda a, b: np.array_equal((a == b).numpy(), a.array == b.array),
+    'ne': lambda a, b: np.array_equal(ag.ne(a, b).numpy(), a.array != b.array),
+    '__ne__': lambda a, b: np.array_equal((a != b).numpy(), a.array != b.array),
+    'lt': lambda a, b: np.array_equal(ag.lt(a, b).numpy(), a.array < b.array),
+    '__lt__': lambda a, b: np.array_equal((a < b).numpy(), a.array < b.array),
+    'le': lambda a, b: np.array_equal(ag.le(a, b).numpy(), a.array <= b.array),
+    '__le__': lambda a, b: np.array_equal((a <= b).numpy(), a.array <= b.array),
+    'gt': lambda a, b: np.array_equal(ag.gt(a, b).numpy(), a.array > b.array),
+    '__gt__': lambda a, b: np.array_equal((a > b).numpy(), a.array > b.array),
+    'ge': lambda a, b: np.array_equal(ag.ge(a, b).numpy(), a.array >= b.array),
+    '__ge__': lambda a, b: np.array_equal((a >= b).numpy(), a.array >= b.array),
+    'isnan': lambda a, b: np.array_equal(ag.isnan(a / 0 * 0).numpy(), np.isnan(a.array / 0 * 0)),
+    'isinf': lambda a, b: np.array_equal(ag.isinf(a / 0).numpy(), np.isinf(a.array / 0)),
+    'isfinite': lambda a, b: np.array_equal(ag.isfinite(a / 0).numpy(), np.isfinite(a.array / 0)),
     'allclose': lambda a, b: ag.allclose(a, a + 1e-9) and not ag.allclose(a, b),
     'equal': lambda a, b: ag.equal(a, a.clone()) and not ag.equal(a, b),
-    'argmax': lambda a, b: np.array_equal(ag.argmax(a, dim=1).numpy(), a.data.argmax(1))
-    and ag.argmax(a).item() == a.data.argmax(),
+    'argmax': lambda a, b: np.array_equal(ag.argmax(a, dim=1).numpy(), a.array.argmax(1))
+    and ag.argmax(a).item() == a.array.argmax(),
     'argmin': lambda a, b: np.array_equal(a.argmin(0, keepdim=True).numpy(),
-                                          a.data.argmin(0)[None]),
-    'any': lambda a, b: (a > 0).any().item() == bool((a.data > 0).any()),
-    'all': lambda a, b: np.array_equal((a > -10).all(dim=1).numpy(), (a.data > -10).all(1)),
+                                          a.array.argmin(0)[None]),
+    'any': lambda a, b: (a > 0).any().item() == bool((a.array > 0).any()),
+    'all': lambda a, b: np.array_equal((a > -10).all(dim=1).numpy(), (a.array > -10).all(1)),
 }
 
 
@@ -224,7 +224,7 @@ def test_gradgradcheck(name):
 def test_not_differentiable_values(name):
     a, b = R(3, 4), R(3, 4)
     with ag.no_grad():
-        b.data[0, 0] = a.data[0, 0]           # one tie, so == and != are both exercised
+        b.array[0, 0] = a.array[0, 0]           # one tie, so == and != are both exercised
     assert NOT_DIFFERENTIABLE[name](a, b)
 
 

@@ -353,7 +353,7 @@ def test_dead_relus_are_marked_from_backward_or_from_saved_outputs():
         assert labels == ['Relu\nDEAD: all outputs 0', 'Relu\ndead units 1/3']
         dead_v = next(a for a in relus.values() if 'DEAD' in a['label'])
         assert dead_v['fillcolor'] == style.FILL['dead']
-    assert health.dead_units(ag.tensor([0.0, 1.0, 0.0]).data, None) == (2, 3)
+    assert health.dead_units(ag.tensor([0.0, 1.0, 0.0]).array, None) == (2, 3)
 
 
 # --- profiling ------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def where(condition, a=None, b=None):
     like = next((t for t in (condition, a, b) if isinstance(t, Tensor)), None)
     condition = tensor_of(condition, like)
     if a is None and b is None:
-        return tuple(tensor_of(i, condition) for i in condition._backend.xp.nonzero(condition.data))
+        return tuple(tensor_of(i, condition) for i in condition._backend.xp.nonzero(condition.array))
     return E.Where.apply(condition, operand(a, condition), operand(b, condition))
 
 
@@ -160,8 +160,8 @@ def _compare(name):
             if b._backend is not a._backend:
                 from ..errors import mixed_devices
                 raise mixed_devices(name, (a, b))
-            b = b.data
-        return no_grad_result(a, getattr(a._backend.xp, name)(a.data, b))
+            b = b.array
+        return no_grad_result(a, getattr(a._backend.xp, name)(a.array, b))
     return compare
 
 
@@ -172,7 +172,7 @@ eq, ne, lt, le, gt, ge = map(_compare, ('equal', 'not_equal', 'less', 'less_equa
 def _predicate(name):
     def predicate(x):
         x = tensor_of(x)
-        return no_grad_result(x, getattr(x._backend.xp, name)(x.data))
+        return no_grad_result(x, getattr(x._backend.xp, name)(x.array))
     predicate.__name__ = name
     return predicate
 
@@ -182,12 +182,12 @@ isnan, isinf, isfinite = map(_predicate, ('isnan', 'isinf', 'isfinite'))
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = tensor_of(a), tensor_of(b, a)
-    return bool(a._backend.xp.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(a._backend.xp.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(a, b):
     a, b = tensor_of(a), tensor_of(b, a)
-    return a.shape == b.shape and bool((a.data == b.data).all())
+    return a.shape == b.shape and bool((a.array == b.array).all())
 
 
 # --- reductions ------------------------------------------------------------------
@@ -228,7 +228,7 @@ def _arg(name):
         d, k = _dim(dim, axis), _keep(keepdim, keepdims)
         if d is not None:
             R.normalize_axes(d, x.ndim, name)
-        return no_grad_result(x, getattr(x._backend.xp, name)(x.data, axis=d, keepdims=k))
+        return no_grad_result(x, getattr(x._backend.xp, name)(x.array, axis=d, keepdims=k))
     arg.__name__ = name
     return arg
 

@@ -225,5 +225,5 @@ def max_pool2d_indices(x, out, kernel_size, stride, padding, dilation, ceil_mode
     if not isinstance(node, MaxPool2dOp):
         node = object.__new__(MaxPool2dOp)
         node.edges = None
-        node.forward(x._backend.xp, x.data, kernel_size, stride, padding, dilation, ceil_mode)
+        node.forward(x._backend.xp, x.array, kernel_size, stride, padding, dilation, ceil_mode)
     return make_tensor(x._backend.asarray(node.indices(x._backend.xp)), x._backend, False, None, None)

@@ -211,7 +211,7 @@ def _key_part(k, x):
     if isinstance(k, Tensor):
         if k._backend is not x._backend:
             raise errors.mixed_devices('index', (x, k))
-        return k.data
+        return k.array
     if isinstance(k, list):
         return x._backend.asarray(k)
     return k
@@ -237,7 +237,7 @@ def _along(index, dim, ndim, xp):
 
 
 def _check_index(op, x, dim, index):
-    idx = index.data
+    idx = index.array
     n = x.shape[dim]
     if idx.dtype.kind not in 'iu':
         raise errors.DtypeError(f"{op}: index must be an integer tensor, got {idx.dtype}")
@@ -256,7 +256,7 @@ def gather(x, dim, index):
     if index.ndim != x.ndim:
         raise errors.shape_error('gather', f'index needs {x.ndim} dims like the input', x, index)
     _check_index('gather', x, dim, index)
-    return I.Index.apply(x, key=_along(index.data, dim, x.ndim, x._backend.xp))
+    return I.Index.apply(x, key=_along(index.array, dim, x.ndim, x._backend.xp))
 
 
 def take_along_dim(x, indices, dim=None):
@@ -274,7 +274,7 @@ def index_select(x, dim, index):
     index = tensor_of(index, x)
     dim = normalize_axes(dim, x.ndim, 'index_select')[0]
     _check_index('index_select', x, dim, index)
-    return I.Index.apply(x, key=(slice(None),) * dim + (index.data,))
+    return I.Index.apply(x, key=(slice(None),) * dim + (index.array,))
 
 
 def masked_fill(x, mask, value):
@@ -286,7 +286,7 @@ def scatter_add(x, dim, index, src):
     dim = normalize_axes(dim, x.ndim, 'scatter_add')[0]
     _check_index('scatter_add', x, dim, index)
     src = src[tuple(slice(0, n) for n in index.shape)] if src.shape != index.shape else src
-    key = _along(index.data, dim, x.ndim, x._backend.xp)
+    key = _along(index.array, dim, x.ndim, x._backend.xp)
     return x + I.IndexAdd.apply(src, shape=x.shape, key=key)
 
 
@@ -307,7 +307,7 @@ def _inplace(x, name, compute):
     else:
         with no_grad():
             out = compute(x)
-    new = out.data
+    new = out.array
     if new.shape != x.shape:
         raise errors.ShapeError(f"{name}: the result has shape {new.shape}, which can't be "
                                 f"written into the in-place tensor of shape {x.shape}")
@@ -315,7 +315,7 @@ def _inplace(x, name, compute):
         raise errors.DtypeError(f"{name}: the result is {new.dtype}, which can't be written "
                                 f"into the in-place tensor of dtype {x.dtype}")
     try:
-        x.data[...] = new
+        x.array[...] = new
     except ValueError as e:
         raise errors.OpError(f"{name}: can't write into this tensor ({e}); it is a read-only "
                              "view (from expand/broadcast_to): clone() it first") from None
@@ -332,7 +332,7 @@ def setitem(x, key, value):
             f"__setitem__: can't assign into a tensor that requires grad (shape {x.shape}) while "
             "recording; use masked_fill/where/index ops, or assign inside `with ag.no_grad():`")
     key = tuple(_key_part(k, x) for k in key) if isinstance(key, tuple) else _key_part(key, x)
-    x.data[key] = value.data if isinstance(value, Tensor) else value
+    x.array[key] = value.array if isinstance(value, Tensor) else value
     x._bump_version()
 
 

@@ -63,7 +63,7 @@ def main(argv=None):
             raise SystemExit(f"autograd.viz: {args.target} returned a {type(result).__name__}, "
                              "not a Tensor (or a (Tensor, model) pair)")
         if args.grads:
-            if result.data.size != 1:
+            if result.array.size != 1:
                 raise SystemExit(f"autograd.viz: --grads needs a scalar result to run backward "
                                  f"on; got shape {result.shape}")
             health.record_grads(result)

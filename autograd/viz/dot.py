@@ -143,7 +143,7 @@ def box_lines(b, v):
     span = v.lines
     lines = [call_title(span), f"{v.ops} op{'s' if v.ops != 1 else ''}"]
     if span.module is not None and hasattr(span.module, 'parameters'):
-        count = sum(int(p.data.size) for p in span.module.parameters())
+        count = sum(int(p.array.size) for p in span.module.parameters())
         if count:
             lines[-1] += f", {count:,} weights"
     if v.dead:

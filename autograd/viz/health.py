@@ -23,7 +23,7 @@ def norm(array, backend):
     """The 2-norm of an array, in float64 and scaled by its largest entry, so float32
     gradients near the overflow threshold still give a finite norm (and NaN/Inf show)."""
     if isinstance(array, Tensor):
-        array = array.data
+        array = array.array
     if array.size == 0:
         return 0.0
     xp = backend.xp
@@ -54,7 +54,7 @@ def dead_units(y, backend):
     """(dead units, units) of a ReLU output: a unit is one position past the batch axis,
     dead when it is zero for every sample of the batch (every element for 0-d/1-d)."""
     if isinstance(y, Tensor):
-        y = y.data
+        y = y.array
     alive = y > 0
     if alive.ndim >= 2:
         alive = alive.any(axis=0)

@@ -57,7 +57,7 @@ def _timed_backward(original):
         start = clock()
         grads = original(self, xp, g, *saved)
         for gi in (grads if type(grads) is tuple else (grads,)):
-            _sync(getattr(gi, 'data', gi))
+            _sync(getattr(gi, 'array', gi))
         elapsed = clock() - start
         record = _records.get(self)
         if record is None:

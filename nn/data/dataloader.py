@@ -15,8 +15,8 @@ def default_collate(batch):
     """Stack a list of samples: Tensors/arrays/numbers -> Tensors; tuples, lists, dicts recurse."""
     elem = batch[0]
     if isinstance(elem, ag.Tensor):
-        xp = _compat.xp_of(elem.data)
-        return _compat.wrap(xp.stack([b.data for b in batch]), like=elem)
+        xp = _compat.xp_of(elem.array)
+        return _compat.wrap(xp.stack([b.array for b in batch]), like=elem)
     if isinstance(elem, (np.ndarray, np.generic)):
         return ag.tensor(np.stack([np.asarray(b) for b in batch]))
     if isinstance(elem, bool):

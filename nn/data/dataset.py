@@ -40,7 +40,7 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(_compat.wrap(t.data[index], like=t) for t in self.tensors)
+        return tuple(_compat.wrap(t.array[index], like=t) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
@@ -49,7 +49,7 @@ class TensorDataset(Dataset):
         """A whole batch by fancy indexing (no per-sample stacking)."""
         out = []
         for t in self.tensors:
-            data = t.data
+            data = t.array
             idx = indices if isinstance(data, np.ndarray) else _compat.xp_of(data).asarray(indices)
             out.append(_compat.wrap(data[idx], like=t))
         return tuple(out)

@@ -33,15 +33,15 @@ class Adadelta(Optimizer):
                 lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
                 for p in self._params_with_grad(group):
                     g = _grad_array(p, group)
-                    xp = _compat.xp_of(p.data)
+                    xp = _compat.xp_of(p.array)
                     state = self.state[p]
                     if not state:
                         state["step"] = 0
-                        state["square_avg"] = xp.zeros_like(p.data)
-                        state["acc_delta"] = xp.zeros_like(p.data)
+                        state["square_avg"] = xp.zeros_like(p.array)
+                        state["acc_delta"] = xp.zeros_like(p.array)
                     state["step"] += 1
                     if wd != 0:
-                        g = g + wd * p.data
+                        g = g + wd * p.array
                     v, u = state["square_avg"], state["acc_delta"]
                     v *= rho
                     v += (1 - rho) * g * g
@@ -51,6 +51,6 @@ class Adadelta(Optimizer):
                     delta *= g
                     u *= rho
                     u += (1 - rho) * delta * delta
-                    p.data -= lr * delta
+                    p.array -= lr * delta
                     _compat.bump_version(p)
         return loss

@@ -35,9 +35,9 @@ class Adagrad(Optimizer):
     def _init_state(self, p, group):
         state = self.state[p]
         if not state:
-            xp = _compat.xp_of(p.data)
+            xp = _compat.xp_of(p.array)
             state["step"] = 0
-            state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = xp.full_like(p.array, group["initial_accumulator_value"])
         return state
 
     def step(self, closure=None):
@@ -47,17 +47,17 @@ class Adagrad(Optimizer):
                 lr, lr_decay, eps, wd = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
                 for p in self._params_with_grad(group):
                     g = _grad_array(p, group)
-                    xp = _compat.xp_of(p.data)
+                    xp = _compat.xp_of(p.array)
                     state = self._init_state(p, group)
                     state["step"] += 1
                     step = state["step"]
                     if wd != 0:
-                        g = g + wd * p.data
+                        g = g + wd * p.array
                     clr = lr / (1 + (step - 1) * lr_decay)
                     s = state["sum"]
                     s += g * g
                     std = xp.sqrt(s)
                     std += eps
-                    p.data -= clr * (g / std)
+                    p.array -= clr * (g / std)
                     _compat.bump_version(p)
         return loss

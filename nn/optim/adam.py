@@ -44,27 +44,27 @@ class Adam(Optimizer):
                 fused = ag.backends.fused_enabled() and not amsgrad
                 for p in self._params_with_grad(group):
                     g = _grad_array(p, group)
-                    xp = _compat.xp_of(p.data)
+                    xp = _compat.xp_of(p.array)
                     state = self.state[p]
                     if not state:
                         state["step"] = 0
-                        state["exp_avg"] = xp.zeros_like(p.data)
-                        state["exp_avg_sq"] = xp.zeros_like(p.data)
+                        state["exp_avg"] = xp.zeros_like(p.array)
+                        state["exp_avg_sq"] = xp.zeros_like(p.array)
                         if amsgrad:
-                            state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                            state["max_exp_avg_sq"] = xp.zeros_like(p.array)
                     state["step"] += 1
                     step = state["step"]
                     if fused and p._backend.is_gpu:
                         # one fused kernel for the whole update (ag.backends.set_fused)
-                        p._backend.adam_update(p.data, g, state["exp_avg"], state["exp_avg_sq"], lr,
+                        p._backend.adam_update(p.array, g, state["exp_avg"], state["exp_avg_sq"], lr,
                                                beta1, beta2, eps, wd, step, decoupled=self._decoupled)
                         _compat.bump_version(p)
                         continue
                     if wd != 0:
                         if self._decoupled:
-                            p.data *= 1 - lr * wd
+                            p.array *= 1 - lr * wd
                         else:
-                            g = g + wd * p.data
+                            g = g + wd * p.array
                     m, v = state["exp_avg"], state["exp_avg_sq"]
                     _lerp_(m, g, 1 - beta1)
                     v *= beta2
@@ -80,7 +80,7 @@ class Adam(Optimizer):
                     else:
                         denom = xp.sqrt(v) / bc2_sqrt
                     denom += eps
-                    p.data -= step_size * (m / denom)
+                    p.array -= step_size * (m / denom)
                     _compat.bump_version(p)
         return loss
 

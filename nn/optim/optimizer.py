@@ -1,6 +1,6 @@
 """Optimizer base class: param_groups, per-parameter state, state_dict by position.
 
-Optimizers update the raw arrays in place (``p.data`` and ``p.grad.data``)
+Optimizers update the raw arrays in place (``p.array`` and ``p.grad.array``)
 under ``ag.no_grad()``; their per-parameter state holds raw arrays too
 (``optimizer.state[p]["exp_avg"]`` is an ndarray), and ``state_dict()``
 wraps them as Tensors. State is keyed by parameter identity internally and by
@@ -77,9 +77,9 @@ def _from_state_value(p, key, v):
         if arr.dtype.kind == "f" and np.dtype(p.dtype).kind == "f":
             arr = arr.astype(p.dtype)
         arr = np.array(arr, copy=True)
-        if isinstance(p.data, np.ndarray):
+        if isinstance(p.array, np.ndarray):
             return arr
-        return ag.tensor(arr, device=p.device).data
+        return ag.tensor(arr, device=p.device).array
     return copy.deepcopy(v)
 
 
@@ -221,7 +221,7 @@ class Optimizer:
 
 def _grad_array(p, group):
     """p's gradient as a raw array, negated under ``maximize`` (never modified in place)."""
-    g = p.grad.data
+    g = p.grad.array
     if group.get("maximize", False):
         g = -g
     return g

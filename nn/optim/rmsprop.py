@@ -39,18 +39,18 @@ class RMSprop(Optimizer):
                 wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
                 for p in self._params_with_grad(group):
                     g = _grad_array(p, group)
-                    xp = _compat.xp_of(p.data)
+                    xp = _compat.xp_of(p.array)
                     state = self.state[p]
                     if not state:
                         state["step"] = 0
-                        state["square_avg"] = xp.zeros_like(p.data)
+                        state["square_avg"] = xp.zeros_like(p.array)
                         if momentum > 0:
-                            state["momentum_buffer"] = xp.zeros_like(p.data)
+                            state["momentum_buffer"] = xp.zeros_like(p.array)
                         if centered:
-                            state["grad_avg"] = xp.zeros_like(p.data)
+                            state["grad_avg"] = xp.zeros_like(p.array)
                     state["step"] += 1
                     if wd != 0:
-                        g = g + wd * p.data
+                        g = g + wd * p.array
                     sq = state["square_avg"]
                     sq *= alpha
                     sq += (1 - alpha) * g * g
@@ -65,8 +65,8 @@ class RMSprop(Optimizer):
                         buf = state["momentum_buffer"]
                         buf *= momentum
                         buf += g / avg
-                        p.data -= lr * buf
+                        p.array -= lr * buf
                     else:
-                        p.data -= lr * (g / avg)
+                        p.array -= lr * (g / avg)
                     _compat.bump_version(p)
         return loss

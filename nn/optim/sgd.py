@@ -41,14 +41,14 @@ class SGD(Optimizer):
                     if fused and p._backend.is_gpu:
                         # one fused kernel for the whole update (ag.backends.set_fused)
                         state = self.state[p]
-                        buf = p._backend.sgd_update(p.data, g, state.get("momentum_buffer"), lr,
+                        buf = p._backend.sgd_update(p.array, g, state.get("momentum_buffer"), lr,
                                                     momentum, dampening, wd, nesterov)
                         if momentum != 0:
                             state["momentum_buffer"] = buf
                         _compat.bump_version(p)
                         continue
                     if wd != 0:
-                        g = g + wd * p.data
+                        g = g + wd * p.array
                     if momentum != 0:
                         state = self.state[p]
                         buf = state.get("momentum_buffer")
@@ -58,6 +58,6 @@ class SGD(Optimizer):
                             buf *= momentum
                             buf += (1 - dampening) * g
                         g = g + momentum * buf if nesterov else buf
-                    _compat.add_scaled_(p.data, g, -lr)
+                    _compat.add_scaled_(p.array, g, -lr)
                     _compat.bump_version(p)
         return loss

@@ -44,7 +44,7 @@ def test_sdpa_values_and_gradcheck(kind):
     elif kind == "scale":
         kw["scale"] = 0.3
     out = F.scaled_dot_product_attention(T(q), T(k), T(v), **kw)
-    np.testing.assert_allclose(out.data, np_sdpa(q, k, v, add, kw.get("scale")), atol=1e-12)
+    np.testing.assert_allclose(out.array, np_sdpa(q, k, v, add, kw.get("scale")), atol=1e-12)
     assert ag.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, **kw), (T(q), T(k), T(v)))
 
 
@@ -52,7 +52,7 @@ def np_mha(m, q, k, v, add=None):
     """(L, N, E) inputs; torch's head layout; returns output and head-averaged weights."""
     E, h = m.embed_dim, m.num_heads
     hd = E // h
-    W, b = m.in_proj_weight.data, m.in_proj_bias.data
+    W, b = m.in_proj_weight.array, m.in_proj_bias.array
     Q, K, V = q @ W[:E].T + b[:E], k @ W[E:2 * E].T + b[E:2 * E], v @ W[2 * E:].T + b[2 * E:]
     L, N, _ = q.shape
     S = k.shape[0]
@@ -62,7 +62,7 @@ def np_mha(m, q, k, v, add=None):
         s = s + add
     w = np_softmax(s)
     o = (w @ split(V, S)).transpose(1, 0, 2).reshape(L, N, E)
-    o = o @ m.out_proj.weight.data.T + m.out_proj.bias.data
+    o = o @ m.out_proj.weight.array.T + m.out_proj.bias.array
     return o, w.reshape(N, h, L, S).mean(1)
 
 
@@ -72,7 +72,7 @@ def test_multihead_attention_values_and_gradcheck(mask):
     E, h, L, S, N = 6, 2, 3, 4, 2
     m = nn.MultiheadAttention(E, h).double()
     for p in (m.in_proj_bias, m.out_proj.bias):          # zero at init: make them count
-        p.data[...] = rng.standard_normal(p.shape)
+        p.array[...] = rng.standard_normal(p.shape)
     q, k, v = rng.standard_normal((L, N, E)), rng.standard_normal((S, N, E)), rng.standard_normal((S, N, E))
     kw, add = {}, None
     if mask == "attn_bool":                               # True = blocked, as torch
@@ -90,8 +90,8 @@ def test_multihead_attention_values_and_gradcheck(mask):
     out, w = m(T(q), T(k), T(v), **kw)
     eo, ew = np_mha(m, q, k, v, add)
     assert out.shape == (L, N, E) and w.shape == (N, L, S)
-    np.testing.assert_allclose(out.data, eo, atol=1e-12)
-    np.testing.assert_allclose(w.data, ew, atol=1e-12)
+    np.testing.assert_allclose(out.array, eo, atol=1e-12)
+    np.testing.assert_allclose(w.array, ew, atol=1e-12)
     f = lambda q, k, v: (lambda o, w: o.square().sum() + (w * w).sum())(*m(q, k, v, **kw))  # noqa: E731
     assert ag.gradcheck(f, (T(q), T(k), T(v)))
     for name, p in list(m.named_parameters()):
@@ -102,13 +102,13 @@ def test_multihead_attention_values_and_gradcheck(mask):
                 return m(T(q, False), T(k, False), T(v, False), **kw)[0].square().sum()
             finally:
                 mod._parameters[attr] = p
-        assert ag.gradcheck(g, (T(p.data.copy()),))
+        assert ag.gradcheck(g, (T(p.array.copy()),))
 
 
 def test_multihead_attention_layout_shapes_and_options():
     m = nn.MultiheadAttention(8, 2)
     assert list(m.state_dict()) == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
-    assert m.in_proj_weight.shape == (24, 8) and np.all(m.in_proj_bias.data == 0)
+    assert m.in_proj_weight.shape == (24, 8) and np.all(m.in_proj_bias.array == 0)
     m2 = nn.MultiheadAttention(8, 2, kdim=3, vdim=5, bias=False)
     assert list(m2.state_dict()) == ["q_proj_weight", "k_proj_weight", "v_proj_weight", "out_proj.weight"]
     assert m2.k_proj_weight.shape == (8, 3) and m2.v_proj_weight.shape == (8, 5)
@@ -119,7 +119,7 @@ def test_multihead_attention_layout_shapes_and_options():
     assert out.shape == (3, 4, 8) and w is None
     out, w = m(ag.randn(4, 8), ag.randn(6, 8), ag.randn(6, 8))          # unbatched
     assert out.shape == (4, 8) and w.shape == (4, 6)
-    np.testing.assert_allclose(w.data.sum(-1), 1, rtol=1e-5)
+    np.testing.assert_allclose(w.array.sum(-1), 1, rtol=1e-5)
 
 
 def test_multihead_attention_errors():

@@ -92,7 +92,7 @@ CONV_CASES = [  # x shape, w shape, stride, padding, dilation, groups
 def test_conv2d_values_and_gradcheck(xs, ws, stride, pad, dil, groups):
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
     out = F.conv2d(T(x), T(w), T(b), stride, pad, dil, groups)
-    np.testing.assert_allclose(out.data, naive_conv2d(x, w, b, stride, pad, dil, groups), atol=1e-10)
+    np.testing.assert_allclose(out.array, naive_conv2d(x, w, b, stride, pad, dil, groups), atol=1e-10)
     assert ag.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, pad, dil, groups), (T(x), T(w), T(b)))
 
 
@@ -102,7 +102,7 @@ def test_conv2d_no_bias_and_same_padding():
     assert out.shape == (1, 3, 5, 6)
     # 'same' with an even kernel pads (1, 2) rows: compare with explicit padding
     xpad = np.pad(x, ((0, 0), (0, 0), (1, 2), (1, 1)))
-    np.testing.assert_allclose(out.data, naive_conv2d(xpad, w, None, (1, 1), (0, 0), (1, 1), 1), atol=1e-10)
+    np.testing.assert_allclose(out.array, naive_conv2d(xpad, w, None, (1, 1), (0, 0), (1, 1), 1), atol=1e-10)
     assert ag.gradcheck(lambda x, w: F.conv2d(x, w, padding='same'), (T(x), T(w)))
     assert F.conv2d(T(x), T(w), padding='valid').shape == (1, 3, 2, 4)
 
@@ -111,7 +111,7 @@ def test_conv1d():
     x, w, b = rng.standard_normal((2, 3, 9)), rng.standard_normal((4, 3, 3)), rng.standard_normal(4)
     out = F.conv1d(T(x), T(w), T(b), stride=2, padding=1, dilation=2)
     ref = naive_conv2d(x[:, :, None], w[:, :, None], b, (1, 2), (0, 1), (1, 2), 1)[:, :, 0]
-    np.testing.assert_allclose(out.data, ref, atol=1e-10)
+    np.testing.assert_allclose(out.array, ref, atol=1e-10)
     assert ag.gradcheck(lambda x, w, b: F.conv1d(x, w, b, 2, 1, 2), (T(x), T(w), T(b)))
 
 
@@ -125,7 +125,7 @@ def test_conv_transpose2d(xs, ws, stride, pad, opad, dil, groups):
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
     b = rng.standard_normal(ws[1] * groups)
     out = F.conv_transpose2d(T(x), T(w), T(b), stride, pad, opad, groups, dil)
-    np.testing.assert_allclose(out.data, naive_conv_transpose2d(x, w, b, stride, pad, opad, dil, groups),
+    np.testing.assert_allclose(out.array, naive_conv_transpose2d(x, w, b, stride, pad, opad, dil, groups),
                                atol=1e-10)
     assert ag.gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride, pad, opad, groups, dil),
                         (T(x), T(w), T(b)))
@@ -140,8 +140,8 @@ def test_conv2d_batch_chunks_agree_with_one_pass(monkeypatch, stride):
     whole = F.conv2d(T(x), T(w), T(b), stride, 1, 1, 1)
     monkeypatch.setattr(conv, "_COLUMN_BUDGET", 40)
     assert len(conv._batch_chunks(5, 3 * 3 * 2 * 30)) == 5
-    np.testing.assert_allclose(F.conv2d(T(x), T(w), T(b), stride, 1, 1, 1).data, whole.data, atol=1e-12)
-    np.testing.assert_allclose(whole.data, naive_conv2d(x, w, b, stride, (1, 1), (1, 1), 1), atol=1e-10)
+    np.testing.assert_allclose(F.conv2d(T(x), T(w), T(b), stride, 1, 1, 1).array, whole.array, atol=1e-12)
+    np.testing.assert_allclose(whole.array, naive_conv2d(x, w, b, stride, (1, 1), (1, 1), 1), atol=1e-10)
     assert ag.gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, 1, 1, 1), (T(x), T(w), T(b)))
 
 
@@ -156,9 +156,9 @@ def test_conv2d_gradients_alone_equal_gradients_together(stride):
     F.conv2d(xo, wo, None, stride, 1).square().sum().backward()
     xn, wn = T(x, grad=False), T(w)
     F.conv2d(xn, wn, None, stride, 1).square().sum().backward()
-    np.testing.assert_allclose(xo.grad.data, both[0].grad.data, atol=1e-12)
-    np.testing.assert_allclose(wn.grad.data, both[1].grad.data, atol=1e-12)
-    assert np.abs(both[0].grad.data).max() > 0 and np.abs(both[1].grad.data).max() > 0
+    np.testing.assert_allclose(xo.grad.array, both[0].grad.array, atol=1e-12)
+    np.testing.assert_allclose(wn.grad.array, both[1].grad.array, atol=1e-12)
+    assert np.abs(both[0].grad.array).max() > 0 and np.abs(both[1].grad.array).max() > 0
 
 
 def _distinct(shape):
@@ -169,7 +169,7 @@ def _distinct(shape):
 def test_max_pool2d(k, s, p):
     x = _distinct((2, 2, 7, 6))
     out = F.max_pool2d(T(x), k, s, p)
-    np.testing.assert_allclose(out.data, naive_pool(x, k, s, p, 'max'))
+    np.testing.assert_allclose(out.array, naive_pool(x, k, s, p, 'max'))
     assert ag.gradcheck(lambda x: F.max_pool2d(x, k, s, p), (T(x),))
 
 
@@ -177,21 +177,21 @@ def test_max_pool2d_indices_dilation_ceil_and_ties():
     x = _distinct((1, 2, 6, 6))
     out, idx = F.max_pool2d(T(x), 2, return_indices=True)
     flat = x.reshape(1, 2, 36)
-    np.testing.assert_array_equal(np.take_along_axis(flat, idx.data.reshape(1, 2, -1), 2).reshape(out.shape),
-                                  out.data)
+    np.testing.assert_array_equal(np.take_along_axis(flat, idx.array.reshape(1, 2, -1), 2).reshape(out.shape),
+                                  out.array)
     assert idx.dtype == np.int64
     assert ag.gradcheck(lambda x: F.max_pool2d(x, 2, 2, 1, dilation=2, ceil_mode=True), (T(x),))
     # ties: exactly one winner per window gets the gradient
     t = T(np.ones((1, 1, 4, 4)))
     F.max_pool2d(t, 2).sum().backward()
-    assert t.grad.data.sum() == 4 and (t.grad.data.reshape(2, 2, 2, 2).sum(axis=(1, 3)) == 1).all()
+    assert t.grad.array.sum() == 4 and (t.grad.array.reshape(2, 2, 2, 2).sum(axis=(1, 3)) == 1).all()
 
 
 @pytest.mark.parametrize("k,s,p,cip", [(2, 2, 0, True), (3, 2, 1, True), (3, 2, 1, False), (2, 1, 1, False)])
 def test_avg_pool2d(k, s, p, cip):
     x = rng.standard_normal((2, 2, 7, 6))
     out = F.avg_pool2d(T(x), k, s, p, count_include_pad=cip)
-    np.testing.assert_allclose(out.data, naive_pool(x, k, s, p, 'avg', cip), atol=1e-12)
+    np.testing.assert_allclose(out.array, naive_pool(x, k, s, p, 'avg', cip), atol=1e-12)
     assert ag.gradcheck(lambda x: F.avg_pool2d(x, k, s, p, count_include_pad=cip), (T(x),))
 
 
@@ -214,7 +214,7 @@ def test_adaptive_avg_pool2d(out_size):
             h0, h1 = (i * 7) // OH, -(-((i + 1) * 7) // OH)
             w0, w1 = (j * 5) // OW, -(-((j + 1) * 5) // OW)
             ref[:, :, i, j] = x[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
-    np.testing.assert_allclose(out.data, ref, atol=1e-12)
+    np.testing.assert_allclose(out.array, ref, atol=1e-12)
     assert ag.gradcheck(lambda x: F.adaptive_avg_pool2d(x, out_size), (T(x),))
 
 
@@ -224,7 +224,7 @@ def test_layers_shapes_init_and_state_dict():
     assert c.weight.shape == (6, 2, 3, 3) and c.bias.shape == (6,)
     assert list(c.state_dict().keys()) == ['weight', 'bias']
     bound = 1 / np.sqrt(2 * 9)
-    assert np.abs(c.weight.data).max() <= bound and np.abs(c.bias.data).max() <= bound
+    assert np.abs(c.weight.array).max() <= bound and np.abs(c.bias.array).max() <= bound
     assert c(ag.randn(2, 4, 9, 9)).shape == (2, 6, 5, 5)
     assert c(ag.randn(4, 9, 9)).shape == (6, 5, 5)
     c1 = nn.Conv1d(3, 5, 4, bias=False)
@@ -290,7 +290,7 @@ def test_pad_modes_values_and_gradcheck(mode):
     flat = (2, 1, 3, 0)                       # last dim (2, 1), then (3, 0)
     out = ag.pad(T(x), flat, mode=mode)
     ref = np.pad(x, ((0, 0), (0, 0), (3, 0), (2, 1)), mode=NP_PAD_MODE[mode])
-    np.testing.assert_array_equal(out.data, ref)
+    np.testing.assert_array_equal(out.array, ref)
     assert ag.gradcheck(lambda x: ag.pad(x, flat, mode=mode), (T(x),))
     assert ag.gradcheck(lambda x: ag.pad(x, (1, 1), mode=mode) * 2, (T(rng.standard_normal((3, 2))),))
 
@@ -326,7 +326,7 @@ def test_conv_padding_modes(mode, cls, shape, kw):
         p = kw['padding'] if isinstance(kw['padding'], tuple) else (kw['padding'],) * n
         pads = [(q, q) for q in p]
     xpad = np.pad(x, [(0, 0), (0, 0)] + pads, mode=NP_PAD_MODE[mode])
-    np.testing.assert_allclose(m(T(x)).data, ref_layer(T(xpad)).data, atol=1e-12)
+    np.testing.assert_allclose(m(T(x)).array, ref_layer(T(xpad)).array, atol=1e-12)
     assert ag.gradcheck(lambda x: m(x), (T(x),))
     assert m.padding_mode == mode
 

@@ -28,7 +28,7 @@ def test_tensor_dataset():
 
 
 def epoch_labels(loader):
-    return np.concatenate([np.asarray(y.data) for _, y in loader])
+    return np.concatenate([np.asarray(y.array) for _, y in loader])
 
 
 def test_loader_covers_every_sample_once_and_len():
@@ -44,7 +44,7 @@ def test_loader_covers_every_sample_once_and_len():
     assert isinstance(batch, tuple) and len(batch) == 2
     x, y = batch
     assert x.dtype == np.float32 and y.dtype == np.int64 and tuple(x.shape) == (3, 3)
-    np.testing.assert_array_equal(np.asarray(x.data)[:, 0], np.asarray(y.data) * 3)  # rows stay paired
+    np.testing.assert_array_equal(np.asarray(x.array)[:, 0], np.asarray(y.array) * 3)  # rows stay paired
 
 
 def test_no_shuffle_is_in_order_and_drop_last():
@@ -85,10 +85,10 @@ class PairDataset(data.Dataset):
 def test_default_collate_for_generic_datasets():
     x, y, z = next(iter(DataLoader(PairDataset(), batch_size=3)))
     assert tuple(x.shape) == (3, 2, 2) and x.dtype == np.float32
-    assert y.dtype == np.int64 and np.asarray(y.data).tolist() == [0, 1, 2]
-    assert z.dtype == np.float32 and np.asarray(z.data).tolist() == [0.0, 0.5, 1.0]
+    assert y.dtype == np.int64 and np.asarray(y.array).tolist() == [0, 1, 2]
+    assert z.dtype == np.float32 and np.asarray(z.array).tolist() == [0.0, 0.5, 1.0]
     batch = data.default_collate([{"a": ag.tensor([1.0]), "b": 1}, {"a": ag.tensor([2.0]), "b": 2}])
-    assert tuple(batch["a"].shape) == (2, 1) and np.asarray(batch["b"].data).tolist() == [1, 2]
+    assert tuple(batch["a"].shape) == (2, 1) and np.asarray(batch["b"].array).tolist() == [1, 2]
     custom = DataLoader(PairDataset(), batch_size=2, collate_fn=lambda samples: len(samples))
     assert list(custom) == [2, 2, 1]
 
@@ -146,8 +146,8 @@ def test_generated_datasets(fn, n):
     ds = fn()
     X, y = ds.tensors
     assert tuple(X.shape) == (n, 2) and X.dtype == np.float32 and y.dtype == np.int64
-    np.testing.assert_array_equal(fn().tensors[0].data, X.data)  # deterministic for a seed
-    assert set(np.asarray(y.data).tolist()) == set(range(int(np.asarray(y.data).max()) + 1))
+    np.testing.assert_array_equal(fn().tensors[0].array, X.array)  # deterministic for a seed
+    assert set(np.asarray(y.array).tolist()) == set(range(int(np.asarray(y.array).max()) + 1))
 
 
 def test_digits_or_clear_import_error(monkeypatch):
@@ -155,7 +155,7 @@ def test_digits_or_clear_import_error(monkeypatch):
         import sklearn  # noqa: F401
         ds = datasets.digits()
         X, y = ds.tensors
-        assert tuple(X.shape) == (1797, 1, 8, 8) and X.dtype == np.float32 and float(X.data.max()) <= 1.0
+        assert tuple(X.shape) == (1797, 1, 8, 8) and X.dtype == np.float32 and float(X.array.max()) <= 1.0
         assert y.dtype == np.int64
     except ImportError:
         pass
@@ -186,8 +186,8 @@ def test_mnist_from_files(monkeypatch):
     ds = datasets.mnist(root=mnist_dir(), train=False)
     X, y = ds.tensors
     assert tuple(X.shape) == (10000, 1, 28, 28) and X.dtype == np.float32
-    assert float(X.data.min()) == 0.0 and float(X.data.max()) == 1.0
-    assert y.dtype == np.int64 and tuple(y.shape) == (10000,) and int(y.data[0]) == 7
+    assert float(X.array.min()) == 0.0 and float(X.array.max()) == 1.0
+    assert y.dtype == np.int64 and tuple(y.shape) == (10000,) and int(y.array[0]) == 7
     monkeypatch.setenv("MNIST_DIR", mnist_dir())
     assert len(datasets.mnist(train=True)) == 60000
 

@@ -317,19 +317,19 @@ def test_embedding_max_norm_renormalises_looked_up_rows_in_place():
     emb = nn.Embedding(6, 3, max_norm=1.0).double()
     w0 = np.array([[3.0, 4.0, 0.0], [0.1, 0.2, 0.2], [0.0, 0.0, 9.0],
                    [1.0, 1.0, 1.0], [2.0, 0.0, 0.0], [0.0, 0.5, 0.0]])
-    emb.weight.data[...] = w0
+    emb.weight.array[...] = w0
     v0 = emb.weight._version
     out = emb(ag.tensor([[0, 1], [0, 3]]))
-    norms = np.linalg.norm(emb.weight.data, axis=1)
+    norms = np.linalg.norm(emb.weight.array, axis=1)
     np.testing.assert_allclose(norms[[0, 3]], 1.0, rtol=1e-6)       # scaled down to max_norm
-    np.testing.assert_allclose(emb.weight.data[1], w0[1])          # already below: untouched
-    np.testing.assert_allclose(emb.weight.data[[2, 4, 5]], w0[[2, 4, 5]])   # not looked up
-    np.testing.assert_allclose(out.data[0, 0], w0[0] / (5.0 + 1e-7))
+    np.testing.assert_allclose(emb.weight.array[1], w0[1])          # already below: untouched
+    np.testing.assert_allclose(emb.weight.array[[2, 4, 5]], w0[[2, 4, 5]])   # not looked up
+    np.testing.assert_allclose(out.array[0, 0], w0[0] / (5.0 + 1e-7))
     assert emb.weight._version > v0                                 # an in-place change
     l1 = nn.Embedding(6, 3, max_norm=2.0, norm_type=1.0).double()
-    l1.weight.data[...] = w0
+    l1.weight.array[...] = w0
     l1(ag.tensor([2]))
-    np.testing.assert_allclose(np.abs(l1.weight.data[2]).sum(), 2.0, rtol=1e-6)
+    np.testing.assert_allclose(np.abs(l1.weight.array[2]).sum(), 2.0, rtol=1e-6)
 
 
 def test_embedding_scale_grad_by_freq_divides_by_occurrences():
@@ -337,7 +337,7 @@ def test_embedding_scale_grad_by_freq_divides_by_occurrences():
     idx = ag.tensor([[1, 3, 3], [3, 0, 1]])                          # 1 twice, 3 three times
     up = rng.standard_normal((2, 3, 2))
     (emb(idx) * ag.tensor(up)).sum().backward()
-    g = emb.weight.grad.data
+    g = emb.weight.grad.array
     np.testing.assert_allclose(g[1], (up[0, 0] + up[1, 2]) / 2)
     np.testing.assert_allclose(g[3], (up[0, 1] + up[0, 2] + up[1, 0]) / 3)
     np.testing.assert_allclose(g[0], up[1, 1])

@@ -34,7 +34,7 @@ def test_weight_gradient_is_c_contiguous_like_the_weight():
     layer = nn.Linear(8, 4)
     layer(ag.randn(16, 8)).sum().backward()
     assert layer.weight.grad.shape == (4, 8)
-    assert layer.weight.grad.data.flags.c_contiguous
+    assert layer.weight.grad.array.flags.c_contiguous
     assert layer.weight.grad.dtype == np.float32
 
 
@@ -42,6 +42,6 @@ def test_leaf_gradients_never_share_memory():
     """A leaf's .grad may be a view of a fresh buffer, but never of another leaf's."""
     a, b = leaf(3, 4), leaf(3, 4)
     (a + b).sum().backward()                     # Add hands the same gradient to both
-    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad.array, b.grad.array)
     a.grad.mul_(2.0)
     np.testing.assert_allclose(b.grad.numpy(), np.ones((3, 4)))

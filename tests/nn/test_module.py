@@ -42,7 +42,7 @@ def test_parameter_basics():
     p = nn.Parameter(arr)
     assert isinstance(p, ag.Tensor) and isinstance(p, nn.Parameter)
     assert p.requires_grad and p.is_leaf and p.dtype == np.float32
-    assert p.data is arr or np.shares_memory(p.data, arr)
+    assert p.array is arr or np.shares_memory(p.array, arr)
     assert repr(p).startswith("Parameter containing:\n")
     q = nn.Parameter(ag.tensor([1.0, 2.0]), requires_grad=False)
     assert not q.requires_grad and q.dtype == np.float32
@@ -120,7 +120,7 @@ def test_zero_grad():
     for p in net.parameters():
         p.grad = ag.tensor(np.ones(p.shape, np.float32))
     net.zero_grad(set_to_none=False)
-    assert all(float(np.abs(p.grad.data).sum()) == 0 for p in net.parameters())
+    assert all(float(np.abs(p.grad.array).sum()) == 0 for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -144,22 +144,22 @@ def test_state_dict_keys_and_detached():
     assert not any(k.endswith("cache") for k in sd)  # persistent=False
     assert all(isinstance(v, ag.Tensor) and not v.requires_grad for v in sd.values())
     assert not isinstance(sd["fc1.weight"], nn.Parameter)
-    assert np.shares_memory(sd["fc1.weight"].data, net.fc1.weight.data)
+    assert np.shares_memory(sd["fc1.weight"].array, net.fc1.weight.array)
 
 
 def test_load_state_dict_round_trip_and_plain_arrays():
     src, dst = Net(), Net()
     for p in src.parameters():
-        p.data[...] = np.random.default_rng(0).standard_normal(p.shape)
+        p.array[...] = np.random.default_rng(0).standard_normal(p.shape)
     w = dst.fc1.weight
     res = dst.load_state_dict(src.state_dict())
     assert res.missing_keys == [] and res.unexpected_keys == []
     assert dst.fc1.weight is w  # copied in place
     for (n, a), (_, b) in zip(src.state_dict().items(), dst.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data)
-    arrays = {k: np.asarray(v.data, dtype=np.float64) * 0 + 7 for k, v in src.state_dict().items()}
+        np.testing.assert_array_equal(a.array, b.array)
+    arrays = {k: np.asarray(v.array, dtype=np.float64) * 0 + 7 for k, v in src.state_dict().items()}
     dst.load_state_dict(arrays)
-    assert dst.fc2.weight.dtype == np.float32 and float(dst.fc2.weight.data[0, 0]) == 7.0
+    assert dst.fc2.weight.dtype == np.float32 and float(dst.fc2.weight.array[0, 0]) == 7.0
     assert int(dst.fc1.count.item()) == 7
 
 
@@ -202,7 +202,7 @@ def test_repr_nested_like_pytorch():
 def test_call_runs_forward_and_hooks():
     net = Net()
     x = ag.tensor(np.ones((2, 3), np.float32))
-    np.testing.assert_array_equal(net(x).data, np.full((2, 3), 8.0))
+    np.testing.assert_array_equal(net(x).array, np.full((2, 3), 8.0))
     calls = []
     h = net.fc1.register_forward_hook(lambda m, args, out: calls.append(out.shape))
     net(x)
@@ -220,9 +220,9 @@ def test_get_submodule_and_deepcopy():
     clone = copy.deepcopy(net)
     assert clone.fc1.weight is not net.fc1.weight
     assert isinstance(clone.fc1.weight, nn.Parameter)
-    np.testing.assert_array_equal(clone.fc1.weight.data, net.fc1.weight.data)
-    clone.fc1.weight.data[...] = 0
-    assert float(net.fc1.weight.data.sum()) > 0
+    np.testing.assert_array_equal(clone.fc1.weight.array, net.fc1.weight.array)
+    clone.fc1.weight.array[...] = 0
+    assert float(net.fc1.weight.array.sum()) > 0
 
 
 def test_sequential():
@@ -239,7 +239,7 @@ def test_sequential():
     named = nn.Sequential(OrderedDict([("first", a), ("second", c)]))
     assert named.first is a and named[1] is c
     x = ag.tensor(np.ones((1, 1), np.float32))
-    np.testing.assert_array_equal(named(x).data, [[4.0]])
+    np.testing.assert_array_equal(named(x).array, [[4.0]])
     with pytest.raises(IndexError):
         seq[10]
 

@@ -19,7 +19,7 @@ def run_ours(cls, grads=GRADS, p0=P0, **kw):
     for g in grads:
         p.grad = ag.tensor(g.copy())
         opt.step()
-    return p.data
+    return p.array
 
 
 # ------------------------------------------------------------- references
@@ -184,14 +184,14 @@ def test_adadelta_matches_reference(kw):
 
 def test_float32_params_stay_float32_and_in_place():
     p = nn.Parameter(P0.astype(np.float32))
-    arr = p.data
+    arr = p.array
     opt = optim.Adam([p], lr=0.01)
     for g in GRADS:
         p.grad = ag.tensor(g.astype(np.float32))
         opt.step()
-    assert p.data is arr and p.data.dtype == np.float32
+    assert p.array is arr and p.array.dtype == np.float32
     assert opt.state[p]["exp_avg"].dtype == np.float32
-    np.testing.assert_allclose(p.data, ref_adam(P0, GRADS, lr=0.01), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(p.array, ref_adam(P0, GRADS, lr=0.01), rtol=1e-5, atol=1e-6)
 
 
 def test_step_does_not_modify_grad_and_bumps_version():
@@ -202,7 +202,7 @@ def test_step_does_not_modify_grad_and_bumps_version():
     v0 = getattr(p, "_version", None)
     opt.step()
     opt.step()
-    np.testing.assert_array_equal(p.grad.data, g)
+    np.testing.assert_array_equal(p.grad.array, g)
     if v0 is not None:
         assert p._version > v0
 
@@ -212,7 +212,7 @@ def test_params_without_grad_are_skipped():
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = ag.tensor(GRADS[0].copy())
     opt.step()
-    np.testing.assert_array_equal(b.data, P0)
+    np.testing.assert_array_equal(b.array, P0)
     assert b not in opt.state and a in opt.state
 
 
@@ -224,8 +224,8 @@ def test_param_groups_and_defaults():
     for p in (a, b):
         p.grad = ag.tensor(GRADS[0].copy())
     opt.step()
-    np.testing.assert_allclose(a.data, P0 - 0.1 * GRADS[0])
-    np.testing.assert_allclose(b.data, P0 - 0.5 * GRADS[0])
+    np.testing.assert_allclose(a.array, P0 - 0.1 * GRADS[0])
+    np.testing.assert_allclose(b.array, P0 - 0.5 * GRADS[0])
     c = nn.Parameter(P0.copy())
     opt.add_param_group({"params": [c], "momentum": 0.0})
     assert opt.param_groups[2]["lr"] == 0.1 and opt.param_groups[2]["momentum"] == 0.0
@@ -260,7 +260,7 @@ def test_zero_grad():
     opt = optim.SGD([p], lr=0.1)
     p.grad = ag.tensor(GRADS[0].copy())
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(p.grad.data, np.zeros_like(P0))
+    np.testing.assert_array_equal(p.grad.array, np.zeros_like(P0))
     opt.zero_grad()
     assert p.grad is None
 
@@ -273,7 +273,7 @@ def test_closure_returns_loss():
         p.grad = ag.tensor(GRADS[0].copy())
         return 42.0
     assert opt.step(closure) == 42.0
-    np.testing.assert_allclose(p.data, P0 - 0.1 * GRADS[0])
+    np.testing.assert_allclose(p.array, P0 - 0.1 * GRADS[0])
 
 
 @pytest.mark.parametrize("cls,kw", [
@@ -299,7 +299,7 @@ def test_state_dict_round_trip_continues_identically(cls, kw, tmp_path):
     loaded = nn.load(path)
     assert sorted(loaded["state"]) == [0, 1]  # int keys survive the file
 
-    a2, b2 = nn.Parameter(a1.data.copy()), nn.Parameter(b1.data.copy())
+    a2, b2 = nn.Parameter(a1.array.copy()), nn.Parameter(b1.array.copy())
     opt2 = cls([{"params": [a2]}, {"params": [b2]}], **kw)
     opt2.load_state_dict(loaded)
     assert opt2.param_groups[1]["lr"] == kw["lr"] / 2
@@ -308,8 +308,8 @@ def test_state_dict_round_trip_continues_identically(cls, kw, tmp_path):
         for a, b, o in ((a1, b1, opt1), (a2, b2, opt2)):
             a.grad, b.grad = ag.tensor(g.astype(np.float32)), ag.tensor(h.astype(np.float32))
             o.step()
-    np.testing.assert_array_equal(a1.data, a2.data)
-    np.testing.assert_array_equal(b1.data, b2.data)
+    np.testing.assert_array_equal(a1.array, a2.array)
+    np.testing.assert_array_equal(b1.array, b2.array)
 
 
 def test_state_dict_values_are_tensors_and_copies():
@@ -321,9 +321,9 @@ def test_state_dict_values_are_tensors_and_copies():
     st = sd["state"][0]
     assert st["step"] == 1
     assert isinstance(st["exp_avg"], ag.Tensor) and st["exp_avg"].dtype == np.float32
-    before = st["exp_avg"].data.copy()
+    before = st["exp_avg"].array.copy()
     opt.step()
-    np.testing.assert_array_equal(st["exp_avg"].data, before)
+    np.testing.assert_array_equal(st["exp_avg"].array, before)
     assert sd["param_groups"][0]["betas"] == (0.9, 0.999)
 
 
@@ -341,9 +341,9 @@ def test_optimizer_drives_a_quadratic_to_its_minimum():
     p = nn.Parameter(np.zeros(3))
     opt = optim.Adam([p], lr=0.1)
     for _ in range(300):
-        p.grad = ag.tensor(2 * (p.data - target))
+        p.grad = ag.tensor(2 * (p.array - target))
         opt.step()
-    np.testing.assert_allclose(p.data, target, atol=1e-3)
+    np.testing.assert_allclose(p.array, target, atol=1e-3)
 
 
 class _GpuLikeBackend(NumpyBackend):
@@ -383,7 +383,7 @@ def test_fused_update_route_matches_the_plain_updates(make, monkeypatch):
                 opt.step()
         finally:
             ag.backends.set_fused(previous)
-        results.append([p.data.copy() for p in params])
+        results.append([p.array.copy() for p in params])
         assert all(p._version > 0 for p in params)
         assert len(calls) == (3 * len(params) if fused else 0)
     for plain, fused in zip(*results):

@@ -44,8 +44,8 @@ def np_module(m, x, h0, c0, kind):
         outs = []
         for d in range(dirs):
             sfx = f"_l{layer}" + ("_reverse" if d else "")
-            p = [getattr(m, n + sfx).data for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            w_hr = getattr(m, "weight_hr" + sfx).data if getattr(m, "proj_size", 0) else None
+            p = [getattr(m, n + sfx).array for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            w_hr = getattr(m, "weight_hr" + sfx).array if getattr(m, "proj_size", 0) else None
             k = layer * dirs + d
             h, c = h0[k], c0[k]
             out = [None] * x.shape[0]
@@ -80,11 +80,11 @@ def test_cells_values_and_gradcheck(cls, ref):
     ag.manual_seed(0)
     m = cls(3, 4).double()
     x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
-    p = [m.weight_ih.data, m.weight_hh.data, m.bias_ih.data, m.bias_hh.data]
+    p = [m.weight_ih.array, m.weight_hh.array, m.bias_ih.array, m.bias_hh.array]
     if ref == 'lstm':
         h2, c2 = m(T(x), (T(h), T(c)))
         eh, ec = np_lstm_cell(x, h, c, *p)
-        np.testing.assert_allclose(c2.data, ec, atol=1e-12)
+        np.testing.assert_allclose(c2.array, ec, atol=1e-12)
         assert ag.gradcheck(lambda x, h, c, *ps: sum(o.square().sum() for o in m(x, (h, c))),
                             (T(x), T(h), T(c)))
         assert m(T(x[0]))[0].shape == (4,)
@@ -93,7 +93,7 @@ def test_cells_values_and_gradcheck(cls, ref):
         eh = np_gru_cell(x, h, *p) if ref == 'gru' else np_rnn_cell(x, h, *p)
         assert ag.gradcheck(lambda x, h: m(x, h), (T(x), T(h)))
         assert m(T(x)).shape == (2, 4)
-    np.testing.assert_allclose(h2.data, eh, atol=1e-12)
+    np.testing.assert_allclose(h2.array, eh, atol=1e-12)
     assert [n for n, _ in m.named_parameters()] == ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']
 
 
@@ -119,7 +119,7 @@ def test_modules_values_shapes_gradcheck(cls, kind, G, bidirectional, batch_firs
         layer_in = I if "_l0" in n else H * D
         expect = (G * H, layer_in) if "weight_ih" in n else (G * H, H) if "weight_hh" in n else (G * H,)
         assert p.shape == expect
-        assert np.abs(p.data).max() <= 1 / np.sqrt(H)
+        assert np.abs(p.array).max() <= 1 / np.sqrt(H)
     x = rng.standard_normal((B, Tn, I) if batch_first else (Tn, B, I))
     h0, c0 = rng.standard_normal((L * D, B, H)), rng.standard_normal((L * D, B, H))
     hx = (T(h0), T(c0)) if kind == 'lstm' else T(h0)
@@ -129,20 +129,20 @@ def test_modules_values_shapes_gradcheck(cls, kind, G, bidirectional, batch_firs
     if batch_first:
         eo = eo.transpose(1, 0, 2)
     assert out.shape == ((B, Tn, D * H) if batch_first else (Tn, B, D * H))
-    np.testing.assert_allclose(out.data, eo, atol=1e-12)
+    np.testing.assert_allclose(out.array, eo, atol=1e-12)
     if kind == 'lstm':
-        np.testing.assert_allclose(state[0].data, eh, atol=1e-12)
-        np.testing.assert_allclose(state[1].data, ec, atol=1e-12)
+        np.testing.assert_allclose(state[0].array, eh, atol=1e-12)
+        np.testing.assert_allclose(state[1].array, ec, atol=1e-12)
         fn = lambda x, h, c: (lambda o, s: o.sum() + (s[0] * s[1]).sum())(*m(x, (h, c)))  # noqa: E731
         assert ag.gradcheck(fn, (T(x), T(h0), T(c0)))
     else:
-        np.testing.assert_allclose(state.data, eh, atol=1e-12)
+        np.testing.assert_allclose(state.array, eh, atol=1e-12)
         fn = lambda x, h: (lambda o, s: o.sum() + s.square().sum())(*m(x, h))  # noqa: E731
         assert ag.gradcheck(fn, (T(x), T(h0)))
     # parameter gradients through the whole module
     params = list(m.parameters())
     for p in params[:4] + params[-4:]:
-        assert ag.gradcheck(lambda w: _with_param(m, p, w, x), (T(p.data.copy()),))
+        assert ag.gradcheck(lambda w: _with_param(m, p, w, x), (T(p.array.copy()),))
 
 
 def _with_param(m, p, w, x):
@@ -203,13 +203,13 @@ def test_lstm_proj_size_values_shapes_gradcheck(bidirectional):
     out, (h, c) = m(T(x), (T(h0), T(c0)))
     eo, eh, ec = np_module(m, x, h0, c0, 'lstm')
     assert out.shape == (Tn, B, D * P) and h.shape == (L * D, B, P) and c.shape == (L * D, B, H)
-    np.testing.assert_allclose(out.data, eo, atol=1e-12)
-    np.testing.assert_allclose(h.data, eh, atol=1e-12)
-    np.testing.assert_allclose(c.data, ec, atol=1e-12)
+    np.testing.assert_allclose(out.array, eo, atol=1e-12)
+    np.testing.assert_allclose(h.array, eh, atol=1e-12)
+    np.testing.assert_allclose(c.array, ec, atol=1e-12)
     fn = lambda x, h, c: (lambda o, s: o.square().sum() + (s[0].sum() + s[1].sin().sum()))(*m(x, (h, c)))  # noqa: E731
     assert ag.gradcheck(fn, (T(x), T(h0), T(c0)))
     for p in (m.weight_hr_l0, m.weight_hh_l0, list(m.parameters())[-1]):
-        assert ag.gradcheck(lambda w: _with_param(m, p, w, x), (T(p.data.copy()),))
+        assert ag.gradcheck(lambda w: _with_param(m, p, w, x), (T(p.array.copy()),))
     out, (h, c) = m(T(x, False))                                      # zero initial states
     assert h.shape == (L * D, B, P) and c.shape == (L * D, B, H)
 

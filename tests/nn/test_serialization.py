@@ -29,7 +29,7 @@ def test_state_dict_round_trip_to_exact_path(tmp_path):
     for k, v in model_sd().items():
         assert isinstance(out[k], ag.Tensor)
         assert out[k].dtype == v.dtype and out[k].shape == v.shape
-        np.testing.assert_array_equal(out[k].data, v.data)
+        np.testing.assert_array_equal(out[k].array, v.array)
     assert np.load(path, allow_pickle=False)["fc.weight"].shape == (2, 3)  # plain npz inside
 
 
@@ -122,7 +122,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     monkeypatch.setattr(np, "savez", real_savez)
     assert path.read_bytes() == before  # the old checkpoint is untouched
     assert os.listdir(tmp_path) == ["ck"]  # and no temporary file is left
-    np.testing.assert_array_equal(nn.load(path)["v"].data, np.ones(3))
+    np.testing.assert_array_equal(nn.load(path)["v"].array, np.ones(3))
 
     fresh = tmp_path / "new"
     monkeypatch.setattr(np, "savez", failing_savez)
@@ -138,8 +138,8 @@ def test_module_state_dict_through_file(tmp_path):
             self.w = nn.Parameter(np.random.default_rng(0).standard_normal((3, 2)).astype(np.float32))
             self.register_buffer("steps", ag.tensor(np.array(4, dtype=np.int64)))
     a, b = M(), M()
-    b.w.data[...] = 0
+    b.w.array[...] = 0
     nn.save(a.state_dict(), tmp_path / "m")
     b.load_state_dict(nn.load(tmp_path / "m"))
-    np.testing.assert_array_equal(a.w.data, b.w.data)
+    np.testing.assert_array_equal(a.w.array, b.w.array)
     assert b.w.dtype == np.float32 and int(b.steps.item()) == 4

@@ -23,11 +23,11 @@ def test_clip_grad_norm_scales_and_returns_total_norm():
     assert isinstance(total, ag.Tensor) and total.shape == () and total.dtype == np.float32
     assert float(total.item()) == pytest.approx(13.0)
     coef = 1.3 / (13.0 + 1e-6)
-    np.testing.assert_allclose(a.grad.data, [[3 * coef, 0], [0, 4 * coef]], rtol=1e-6)
-    np.testing.assert_allclose(b.grad.data, [0, 0, 12 * coef], rtol=1e-6)
+    np.testing.assert_allclose(a.grad.array, [[3 * coef, 0], [0, 4 * coef]], rtol=1e-6)
+    np.testing.assert_allclose(b.grad.array, [0, 0, 12 * coef], rtol=1e-6)
     a, b = params_with_grads()
     assert float(clip_grad_norm_([a, b], 100.0).item()) == pytest.approx(13.0)
-    np.testing.assert_array_equal(b.grad.data, [0, 0, 12.0])  # under the limit: unchanged
+    np.testing.assert_array_equal(b.grad.array, [0, 0, 12.0])  # under the limit: unchanged
 
 
 def test_clip_grad_norm_other_norms_and_generator_input():
@@ -45,19 +45,19 @@ def test_clip_grad_norm_other_norms_and_generator_input():
 def test_clip_grad_value():
     a, b = params_with_grads()
     clip_grad_value_([a, b], 3.5)
-    np.testing.assert_array_equal(a.grad.data, [[3.0, 0.0], [0.0, 3.5]])
-    np.testing.assert_array_equal(b.grad.data, [0.0, 0.0, 3.5])
+    np.testing.assert_array_equal(a.grad.array, [[3.0, 0.0], [0.0, 3.5]])
+    np.testing.assert_array_equal(b.grad.array, [0.0, 0.0, 3.5])
 
 
 def test_parameters_to_vector_and_back():
     a, b = params_with_grads()
-    a.data[...] = [[1, 2], [3, 4]]
-    b.data[...] = [5, 6, 7]
+    a.array[...] = [[1, 2], [3, 4]]
+    b.array[...] = [5, 6, 7]
     vec = parameters_to_vector([a, b])
-    np.testing.assert_array_equal(vec.data, [1, 2, 3, 4, 5, 6, 7])
+    np.testing.assert_array_equal(vec.array, [1, 2, 3, 4, 5, 6, 7])
     vector_to_parameters(ag.tensor(np.arange(7, dtype=np.float32) * 10), [a, b])
-    np.testing.assert_array_equal(a.data, [[0, 10], [20, 30]])
-    np.testing.assert_array_equal(b.data, [40, 50, 60])
+    np.testing.assert_array_equal(a.array, [[0, 10], [20, 30]])
+    np.testing.assert_array_equal(b.array, [40, 50, 60])
     with pytest.raises(TypeError):
         vector_to_parameters(np.zeros(7), [a, b])
     with pytest.raises(ValueError):
