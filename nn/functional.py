@@ -604,3 +604,7 @@ else:
 from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+from ._functional_dropout import dropout1d, dropout2d, dropout3d  # noqa: E402
+
+__all__ += ["dropout1d", "dropout2d", "dropout3d"]
