@@ -62,14 +62,19 @@ class _ParamState(MutableMapping):
 
 
 def _to_state_value(v):
-    """Internal state value -> what state_dict() shows (arrays become Tensors, copied)."""
-    if isinstance(v, np.ndarray) or type(v).__module__.split(".")[0] == "cupy":
+    """Internal state value -> what state_dict() shows (arrays and NumPy scalars become
+    Tensors, copied, as torch's state holds tensors; lists, as LBFGS's history, item by item)."""
+    if isinstance(v, list):
+        return [_to_state_value(x) for x in v]
+    if isinstance(v, (np.ndarray, np.generic)) or type(v).__module__.split(".")[0] == "cupy":
         return ag.tensor(_compat.to_numpy(v).copy())
     return copy.deepcopy(v)
 
 
 def _from_state_value(p, key, v):
     """A loaded state value -> internal form: a raw array on p's device (floats in p's dtype)."""
+    if isinstance(v, list):
+        return [_from_state_value(p, key, x) for x in v]
     if isinstance(v, ag.Tensor) or isinstance(v, np.ndarray):
         arr = _compat.to_numpy(v)
         if key == "step":
