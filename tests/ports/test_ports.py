@@ -1,0 +1,43 @@
+"""PyTorch-style programs (this folder) run as scripts with only their imports changed;
+each must train to a stated loss or accuracy, or match a stored value.
+
+Each script runs in-process as __main__ (runpy); its globals are checked afterwards."""
+import os
+import runpy
+
+import pytest
+
+import autograd as ag
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_port(name, capsys):
+    """Run tests/ports/<name>.py as __main__; return (its globals, what it printed)."""
+    ag.manual_seed(0)
+    g = runpy.run_path(os.path.join(HERE, name + ".py"), run_name="__main__")
+    return g, capsys.readouterr().out
+
+
+def test_transformer_lm_learns_the_text(capsys):
+    g, out = run_port("transformer_lm", capsys)
+    losses = g["losses"]
+    assert losses[0] > 3.0                               # about ln(vocab_size) at the start
+    assert sum(losses[-10:]) / 10 < 0.6                  # memorising a 150-character text
+    assert g["sample"].startswith("the quick ") and "final loss" in out
+
+
+def test_lbfgs_curve_fit_recovers_the_parameters(capsys):
+    g, out = run_port("lbfgs_curve_fit", capsys)
+    fit = g["fitted"]
+    assert abs(fit["amplitude"] - 2.0) < 0.03 and abs(fit["decay"] - 0.5) < 0.01
+    assert abs(fit["freq"] - 3.0) < 0.01 and abs(fit["phase"] - 0.3) < 0.02
+    assert g["final_loss"] < 1.1 * 0.02 ** 2             # down to the noise floor
+    assert "epoch 4: loss" in out
+
+
+def test_cnn_with_dropout2d_classifies_strokes(capsys):
+    g, out = run_port("cnn_dropout2d", capsys)
+    assert g["epoch_losses"][-1] < 0.3 < g["epoch_losses"][0]
+    assert g["accuracy"] > 0.95                          # chance is 0.25
+    assert "accuracy" in out and isinstance(g["model"].dropout1, g["nn"].Dropout2d)
