@@ -51,6 +51,9 @@ def test_defaults_and_bias_false():
                                      "linear2.weight", "norm1.weight", "norm2.weight",
                                      "norm3.weight"]
     assert nn.TransformerEncoder(layer, 2, enable_nested_tensor=False).num_layers == 2
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 3)
+    custom = nn.Transformer(8, 2, dim_feedforward=16, num_decoder_layers=1, custom_encoder=enc)
+    assert custom.encoder is enc and len(custom.decoder.layers) == 1 and enc.norm is None
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
