@@ -19,7 +19,12 @@ def _shape_arg(shape):
 
 
 def reshape(x, *shape):
-    return M.Reshape.apply(x, shape=_shape_arg(shape))
+    shape = _shape_arg(shape)
+    if min(shape, default=0) < -1 or shape.count(-1) > 1:
+        raise errors.ShapeError(
+            f"reshape: invalid shape {shape} for a tensor of shape {x.shape}: sizes must be "
+            "non-negative, with at most one -1 (the size inferred from the others)")
+    return M.Reshape.apply(x, shape=shape)
 
 
 view = reshape
@@ -33,10 +38,18 @@ reshape_as = view_as
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    s, e = (_dim('flatten', d, x.ndim) for d in (start_dim, end_dim))
+    if s > e:
+        raise errors.ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                                f"(shape {x.shape}); pass start_dim <= end_dim")
     if x.ndim == 0:
         return reshape(x, 1)
-    s, e = start_dim % x.ndim, end_dim % x.ndim
     return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
+
+
+def _dim(op, dim, ndim):
+    """One dim, checked and made non-negative (a 0-d tensor takes -1 and 0, as PyTorch)."""
+    return normalize_axes(dim, ndim, op)[0]
 
 
 def permute(x, *dims):
@@ -110,15 +123,27 @@ def flip(x, dims):
 
 
 def roll(x, shifts, dims=None):
-    if isinstance(shifts, (list, tuple)):
-        shifts, dims = tuple(shifts), tuple(dims)
+    if isinstance(shifts, (list, tuple)) or isinstance(dims, (list, tuple)):
+        shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+        dims = (dims,) if isinstance(dims, int) else dims
+        if dims is None or len(shifts) != len(dims):
+            raise errors.ShapeError(f"roll: shifts {shifts} and dims {dims} must have the same "
+                                    "length (one shift per dim)")
+        dims = tuple(dims)
     return M.Roll.apply(x, shifts=shifts, dims=dims)
 
 
-def cat(tensors, dim=0, *, axis=None):
-    tensors = list(tensors)
+def _sequence(op, tensors):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got a "
+                        f"{type(tensors).__name__}; write {op}([a, b]) rather than {op}(a)")
     if not tensors:
-        raise ValueError('cat: expected a non-empty list of tensors')
+        raise ValueError(f'{op}: expected a non-empty list of tensors')
+    return list(tensors)
+
+
+def cat(tensors, dim=0, *, axis=None):
+    tensors = _sequence('cat', tensors)
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     return M.Cat.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
 
@@ -127,18 +152,20 @@ concatenate = cat
 
 
 def stack(tensors, dim=0, *, axis=None):
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError('stack: expected a non-empty list of tensors')
+    tensors = _sequence('stack', tensors)
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     return M.Stack.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
 
 
 def split(x, split_size_or_sections, dim=0):
     """An int is the size of each chunk (the last may be smaller); a list gives the sizes."""
+    dim = _dim('split', dim, x.ndim)
     n = x.shape[dim]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
+        if step < 0 or step == 0 and n:
+            raise errors.ShapeError(f"split: split_size must be positive (0 only for an empty "
+                                    f"dim), got {step} for dim {dim} of size {n}")
         sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]
     else:
         sizes = list(split_size_or_sections)
@@ -154,7 +181,8 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
-    n = x.shape[dim]
+    errors.check_size('chunk', 'chunks', chunks, 1)
+    n = x.shape[_dim('chunk', dim, x.ndim)]
     return split(x, -(-n // chunks) if n else 1, dim)
 
 
@@ -236,54 +264,96 @@ def _along(index, dim, ndim, xp):
     return tuple(key)
 
 
-def _check_index(op, x, dim, index):
+def _check_index(op, x, dim, index, negative=False):
+    """An integer index on x's device, within dim's size (negative ones only if `negative`,
+    as take_along_dim allows; gather, index_select and scatter_add refuse them, as PyTorch)."""
+    errors.same_device(op, x, index, 'the index')
     idx = index.array
     n = x.shape[dim]
     if idx.dtype.kind not in 'iu':
-        raise errors.DtypeError(f"{op}: index must be an integer tensor, got {idx.dtype}")
+        raise errors.DtypeError(f"{op}: index must be an integer tensor (int64), got {idx.dtype}")
     if not idx.size:
         return
     lo, hi = x._backend.min_max(idx)
-    if hi >= n or lo < -n:
-        raise errors.ShapeError(f"{op}: index {hi if hi >= n else lo}"
-                                f" is out of range for dim {dim} of size {n} "
-                                f"(input {x.shape}, index {index.shape})")
+    if hi >= n or lo < (-n if negative else 0):
+        raise errors.IndexOutOfRange(
+            f"{op}: index {hi if hi >= n else lo} is out of range for dim {dim} of size {n} "
+            f"(input {x.shape}, index {index.shape}); indices go from "
+            f"{-n if negative else 0} to {n - 1}")
+
+
+def _check_index_shape(op, dim, index, *others):
+    """gather/scatter_add: the index may not be larger than the input (or src) outside `dim`."""
+    if index.ndim != others[0].ndim:
+        raise errors.shape_error(op, f'index needs {others[0].ndim} dims like the input', *others,
+                                 index)
+    x, src = others[0], others[1:]
+    if any(i > n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != dim):
+        raise errors.ShapeError(f"{op}: the index {index.shape} is larger than the input "
+                                f"{x.shape} in a dim other than dim {dim}")
+    if src and any(i > n for i, n in zip(index.shape, src[0].shape)):
+        raise errors.ShapeError(f"{op}: the index {index.shape} is larger than src "
+                                f"{src[0].shape}; src must be at least the index's size in "
+                                "every dim")
 
 
 def gather(x, dim, index):
+    return _gather(x, dim, index, 'gather', negative=False)
+
+
+def _gather(x, dim, index, op, negative):
     index = tensor_of(index, x)
-    dim = normalize_axes(dim, x.ndim, 'gather')[0]
-    if index.ndim != x.ndim:
-        raise errors.shape_error('gather', f'index needs {x.ndim} dims like the input', x, index)
-    _check_index('gather', x, dim, index)
+    dim = normalize_axes(dim, x.ndim, op)[0]
+    _check_index_shape(op, dim, index, x)
+    _check_index(op, x, dim, index, negative)
     return I.Index.apply(x, key=_along(index.array, dim, x.ndim, x._backend.xp))
 
 
 def take_along_dim(x, indices, dim=None):
     indices = tensor_of(indices, x)
     if dim is None:
-        return gather(x.reshape(-1), 0, indices.reshape(-1))
+        return _gather(x.reshape(-1), 0, indices.reshape(-1), 'take_along_dim', negative=True)
     dim = normalize_axes(dim, x.ndim, 'take_along_dim')[0]
     shape = tuple(n if d == dim else max(n, m) for d, (n, m) in enumerate(zip(indices.shape, x.shape)))
     x_shape = tuple(m if d == dim else shape[d] for d, m in enumerate(x.shape))
-    return gather(x.expand(x_shape) if x_shape != x.shape else x, dim,
-                  indices.expand(shape) if shape != indices.shape else indices)
+    return _gather(x.expand(x_shape) if x_shape != x.shape else x, dim,
+                   indices.expand(shape) if shape != indices.shape else indices,
+                   'take_along_dim', negative=True)
 
 
 def index_select(x, dim, index):
     index = tensor_of(index, x)
+    if index.ndim > 1:
+        raise errors.ShapeError(f"index_select: the index must be 1-D (or 0-d), got shape "
+                                f"{index.shape}; flatten it, or use gather for a per-row index")
+    if x.ndim == 0:
+        return index_select(x.reshape(1), 0, index).reshape(())
     dim = normalize_axes(dim, x.ndim, 'index_select')[0]
     _check_index('index_select', x, dim, index)
     return I.Index.apply(x, key=(slice(None),) * dim + (index.array,))
 
 
 def masked_fill(x, mask, value):
+    mask = tensor_of(mask, x)
+    errors.same_device('masked_fill', x, mask, 'the mask')
+    if mask.dtype != bool:
+        raise errors.DtypeError(f"masked_fill: the mask must be a bool tensor, got {mask.dtype} "
+                                "(use mask != 0 or mask.bool())")
+    if isinstance(value, Tensor):
+        errors.same_device('masked_fill', x, value, 'the value')
+        if value.ndim:
+            raise errors.ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got "
+                                    f"shape {value.shape}; use where(mask, values, x) for a "
+                                    "tensor of values")
+    errors.broadcast_shape('masked_fill', x, mask)
     return where(mask, value, x)
 
 
 def scatter_add(x, dim, index, src):
     index = tensor_of(index, x)
     dim = normalize_axes(dim, x.ndim, 'scatter_add')[0]
+    errors.same_device('scatter_add', x, src, 'src')
+    _check_index_shape('scatter_add', dim, index, x, src)
     _check_index('scatter_add', x, dim, index)
     src = src[tuple(slice(0, n) for n in index.shape)] if src.shape != index.shape else src
     key = _along(index.array, dim, x.ndim, x._backend.xp)

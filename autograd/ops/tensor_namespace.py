@@ -13,7 +13,7 @@ from .reduce import Sum
 exp, log, sin, cos, tanh, erf, sign, where = m.exp, m.log, m.sin, m.cos, m.tanh, m.erf, m.sign, m.where
 isfinite, matmul, einsum, reshape, broadcast_to = m.isfinite, m.matmul, m.einsum, s.reshape, s.broadcast_to
 swapaxes, flip = s.transpose, s.flip
-floor, trunc = m.floor, m.trunc
+floor, trunc, clip = m.floor, m.trunc, m.clamp
 
 
 def _const(x, fill):

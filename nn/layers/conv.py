@@ -4,6 +4,7 @@ import autograd as ag
 
 from .. import _functional_conv_rnn as F
 from .. import init
+from .._module_helpers import check_sizes
 from ..module import Module
 from ..parameter import Parameter
 
@@ -30,6 +31,8 @@ class _ConvNd(Module):
                  dtype=None):
         super().__init__()
         n = self._dims
+        name = type(self).__name__
+        check_sizes(name, in_channels=in_channels, out_channels=out_channels)
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups:
@@ -44,6 +47,12 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _ntuple(kernel_size, n, 'kernel_size')
         self.stride = _ntuple(stride, n, 'stride')
+        # a zero kernel or stride, or a negative padding, can never run: say so now
+        # (PyTorch builds the layer and fails in forward)
+        check_sizes(name, 1, kernel_size=min(self.kernel_size), stride=min(self.stride),
+                    dilation=min(_ntuple(dilation, n, 'dilation')))
+        if not isinstance(padding, str):
+            check_sizes(name, padding=min(_ntuple(padding, n, 'padding')))
         if isinstance(padding, str):
             if padding not in ('same', 'valid'):
                 raise ValueError(f"invalid padding string {padding!r}, should be one of 'valid', 'same'")
