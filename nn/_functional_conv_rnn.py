@@ -26,10 +26,11 @@ def _check_geometry(name, kernel=None, stride=(), padding=(), dilation=(), outpu
             ag.errors.check_size(name, what, v, least)
 
 
-def _same_pads(kernel, dilation, stride):
+def _same_pads(kernel, dilation, stride, name):
     """PyTorch's padding='same': total d*(k-1), the extra one on the bottom/right."""
     if any(s != 1 for s in stride):
-        raise ValueError("padding='same' is not supported for strided convolutions")
+        raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
+                         f"(stride {tuple(stride)})")
     pads = []
     for k, d in zip(kernel, dilation):
         total = d * (k - 1)
@@ -37,14 +38,14 @@ def _same_pads(kernel, dilation, stride):
     return pads
 
 
-def _resolve_padding(padding, kernel, dilation, stride, ndim):
+def _resolve_padding(padding, kernel, dilation, stride, ndim, name):
     if isinstance(padding, str):
         if padding == 'valid':
             return (0, 0, 0, 0) if ndim == 2 else (0, 0, 0, 0)
         if padding == 'same':
-            p = _same_pads(kernel, dilation, stride)
+            p = _same_pads(kernel, dilation, stride, name)
             return tuple(p) if ndim == 2 else (0, 0, p[0], p[1])
-        raise ValueError(f"invalid padding string {padding!r}, should be one of 'valid', 'same'")
+        raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of 'valid', 'same'")
     p = _tuple(padding, ndim)
     if ndim == 1:
         return (0, 0, p[0], p[0])
@@ -65,7 +66,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     unbatched = _check_input(input, 2, 'conv2d', weight)
     _check_geometry('conv2d', None, stride, padding, dilation)
     stride, dilation = _tuple(stride, 2), _tuple(dilation, 2)
-    pads = _resolve_padding(padding, tuple(weight.shape[2:]), dilation, stride, 2)
+    pads = _resolve_padding(padding, tuple(weight.shape[2:]), dilation, stride, 2, 'conv2d')
     x = input.unsqueeze(0) if unbatched else input
     out = Conv2dOp.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation,
                          groups=groups)
@@ -78,7 +79,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if weight.ndim != 3:
         raise ValueError(f"conv1d: expected a 3-D weight (out, in/groups, k), got {tuple(weight.shape)}")
     stride, dilation = (1,) + _tuple(stride, 1), (1,) + _tuple(dilation, 1)
-    pads = _resolve_padding(padding, (1,) + tuple(weight.shape[2:]), dilation, stride, 1)
+    pads = _resolve_padding(padding, (1,) + tuple(weight.shape[2:]), dilation, stride, 1,
+                            'conv1d')
     x = input.unsqueeze(0) if unbatched else input
     out = Conv2dOp.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, stride=stride, padding=pads,
                          dilation=dilation, groups=groups).squeeze(2)

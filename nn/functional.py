@@ -145,7 +145,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     The mask comes from the engine's generator of the input's device (``ag.manual_seed``).
     """
     if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     if p == 1.0:
@@ -429,7 +429,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     (weighted) sum of -log p over classes.
     """
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     input, target, unbatched = _batched(input, target, "cross_entropy")
     C = input.shape[1]
     logp = ag.log_softmax(input, 1)
@@ -527,7 +527,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                              "binary_cross_entropy_with_logits for logits)")
     if weight is not None:
         weight = _as_tensor(weight, input)
-        shape = np.broadcast_shapes(tuple(weight.shape), tuple(input.shape))
+        shape = ag.errors.broadcast_shape("binary_cross_entropy", weight, input)
         if shape != tuple(input.shape):
             raise ValueError(f"binary_cross_entropy: weight {tuple(weight.shape)} doesn't "
                              f"broadcast to the input {tuple(input.shape)}")

@@ -165,7 +165,11 @@ def _compare(name):
                 from ..errors import mixed_devices
                 raise mixed_devices(name, (a, b))
             b = b.array
-        return no_grad_result(a, getattr(a._backend.xp, name)(a.array, b))
+        try:
+            return no_grad_result(a, getattr(a._backend.xp, name)(a.array, b))
+        except ValueError as e:
+            from ..errors import op_failed
+            raise op_failed(name, (a, b), e) from None
     return compare
 
 
@@ -256,6 +260,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    R.normalize_axes(_dim(dim, axis), x.ndim, 'std')
     return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
 
 

@@ -57,7 +57,7 @@ class RNNBase(Module):
         if not isinstance(num_layers, int) or num_layers <= 0:
             raise ValueError(f"{mode}: num_layers must be a positive int, got {num_layers}")
         if not 0 <= dropout <= 1 or isinstance(dropout, bool):
-            raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+            raise ValueError(f"{mode}: dropout should be a number in range [0, 1], got {dropout}")
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
