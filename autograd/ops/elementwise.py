@@ -83,13 +83,16 @@ class Pow(Function):
         return y
 
     def backward(self, xp, g, a, b, y):
-        # d(a**b)/da = b * a**(b-1), and 0 where b == 0 (as PyTorch): the exponent
-        # b-1 = -1 there would make 0 * 0**-1 = NaN at a = 0
-        if isinstance(b, (int, float)):
-            ga = g * b * a ** (b - 1 if b else 1) if self.needs_grad(0) else None
-        else:
-            ga = g * b * a ** xp.where(b == 0, 1, b - 1) if self.needs_grad(0) else None
-        gb = g * y * xp.log(a) if y is not None else None
+        # d(a**b)/da = b * a**(b-1), and 0 where b == 0 (as PyTorch): at a = 0 the power
+        # 0**-1 = inf would make 0 * inf = NaN, so the base is 1 at exactly those places
+        ga = None
+        if self.needs_grad(0) and isinstance(b, (int, float)):
+            ga = g * b * a ** (b - 1) if b else g * 0
+        elif self.needs_grad(0):
+            ga = g * b * xp.where(a == 0, xp.where(b == 0, 1, a), a) ** (b - 1)
+        # d(a**b)/db = a**b * log(a); at a = 0 (b >= 0) it is 0, as PyTorch: log of 1 there
+        # instead of log(0) = -inf, which would make 0 * -inf = NaN
+        gb = g * y * xp.log(xp.where(a == 0, 1, a)) if y is not None else None
         return ga, gb
 
 
