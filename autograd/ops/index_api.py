@@ -124,7 +124,8 @@ def masked_fill(x, mask, value):
             raise errors.ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got "
                                     f"shape {value.shape}; use where(mask, values, x) for a "
                                     "tensor of values")
-    errors.broadcast_shape('masked_fill', x, mask)
+    if mask.shape != x.shape:
+        errors.broadcast_shape('masked_fill', x, mask)
     return where(mask, value, x)
 
 

@@ -23,7 +23,7 @@ def _shape_arg(shape):
 
 def reshape(x, *shape):
     shape = _shape_arg(shape)
-    if min(shape, default=0) < -1 or shape.count(-1) > 1:
+    if shape and min(shape) < 0 and (min(shape) < -1 or shape.count(-1) > 1):
         raise errors.ShapeError(
             f"reshape: invalid shape {shape} for a tensor of shape {x.shape}: sizes must be "
             "non-negative, with at most one -1 (the size inferred from the others)")
@@ -41,7 +41,7 @@ reshape_as = view_as
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    s, e = (_dim('flatten', d, x.ndim) for d in (start_dim, end_dim))
+    s, e = _dim('flatten', start_dim, x.ndim), _dim('flatten', end_dim, x.ndim)
     if s > e:
         raise errors.ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                                 f"(shape {x.shape}); pass start_dim <= end_dim")
@@ -52,6 +52,9 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 def _dim(op, dim, ndim):
     """One dim, checked and made non-negative (a 0-d tensor takes -1 and 0, as PyTorch)."""
+    n = ndim or 1
+    if type(dim) is int and -n <= dim < n:      # the common case, without building tuples
+        return dim % n if ndim else 0
     return normalize_axes(dim, ndim, op)[0]
 
 
