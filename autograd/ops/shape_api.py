@@ -143,28 +143,26 @@ def roll(x, shifts, dims=None):
     return M.Roll.apply(x, shifts=shifts, dims=dims)
 
 
-def _sequence(op, tensors):
+def _join(op, name, tensors, dim, axis):
+    """cat and stack: numbers and arrays among `tensors` take the first Tensor's device."""
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{op}: expected a list or tuple of tensors, got a "
-                        f"{type(tensors).__name__}; write {op}([a, b]) rather than {op}(a)")
+        raise TypeError(f"{name}: expected a list or tuple of tensors, got a "
+                        f"{type(tensors).__name__}; write {name}([a, b]) rather than {name}(a)")
     if not tensors:
-        raise ValueError(f'{op}: expected a non-empty list of tensors')
-    return list(tensors)
+        raise ValueError(f'{name}: expected a non-empty list of tensors')
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    return op.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
 
 
 def cat(tensors, dim=0, *, axis=None):
-    tensors = _sequence('cat', tensors)
-    like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    return M.Cat.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
+    return _join(M.Cat, 'cat', tensors, dim, axis)
 
 
 concatenate = cat
 
 
 def stack(tensors, dim=0, *, axis=None):
-    tensors = _sequence('stack', tensors)
-    like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    return M.Stack.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
+    return _join(M.Stack, 'stack', tensors, dim, axis)
 
 
 def split(x, split_size_or_sections, dim=0):
