@@ -180,6 +180,9 @@ MATH = [
     case('logsumexp-dim', lambda: X.logsumexp(4), IE, 'logsumexp', '4'),
     case('softmax-dim', lambda: X.softmax(4), IE, 'softmax', '4'),
     case('log_softmax-dim', lambda: X.log_softmax(-3), IE, 'log_softmax', '-3'),
+    case('sum-0d-dim', lambda: ag.tensor(1.0).sum(1), IE, 'sum', '1'),
+    case('mean-0d-dim', lambda: ag.tensor(1.0).mean(-2), IE, 'mean', '-2'),
+    case('allclose-shapes', lambda: ag.allclose(t(3), t(4)), RT, 'allclose', '(4,)'),
 ]
 
 
@@ -254,9 +257,12 @@ def test_error_classes_derive_from_the_builtins_pytorch_raises():
     lambda: ag.tensor(2.0).index_select(0, i([0])), lambda: ag.where(X),
     lambda: X.roll(1), lambda: X.roll((1, 1), (0, 1)), lambda: X.roll([1], 0),
     lambda: ag.arange(5, 0, -1), lambda: ag.cat((X, X)), lambda: X.flatten(1, 1),
+    lambda: ag.tensor(1.0).sum(0), lambda: ag.tensor(1.0).mean(-1),
+    lambda: ag.allclose(t(3, 4), t(4)),
 ], ids=['zeros-0', 'arange-0', 'split-0-empty-dim', 'flatten-0d', 'flatten-0d-minus-1',
         'take_along_dim-negative', 'index_select-0d-index', 'index_select-0d-input',
         'where-one-argument-float', 'roll-flat', 'roll-pairs', 'roll-list-int-dim',
-        'arange-descending', 'cat-tuple', 'flatten-one-dim'])
+        'arange-descending', 'cat-tuple', 'flatten-one-dim', 'sum-0d-dim-0', 'mean-0d-dim-minus-1',
+        'allclose-broadcast'])
 def test_inputs_pytorch_accepts_still_work(fn):
     fn()

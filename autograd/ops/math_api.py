@@ -175,6 +175,11 @@ isnan, isinf, isfinite = map(_predicate, ('isnan', 'isinf', 'isfinite'))
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = tensor_of(a), tensor_of(b, a)
+    if b._backend is not a._backend:
+        from ..errors import mixed_devices
+        raise mixed_devices('allclose', (a, b))
+    from ..errors import broadcast_shape
+    broadcast_shape('allclose', a, b)
     return bool(a._backend.xp.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
