@@ -13,7 +13,7 @@ as torch's, so trajectories match torch's to rounding.
 import autograd as ag
 
 from .. import _compat
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_lr
 
 __all__ = ["LBFGS"]
 
@@ -109,8 +109,7 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(self, lr)
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got "
                              f"{line_search_fn!r}")
@@ -127,6 +126,19 @@ class LBFGS(Optimizer):
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
         self._params = self.param_groups[0]["params"]
+
+    def _check_loaded_state(self, index, p, values):
+        # the state lives on the first parameter but its vectors span all of them
+        n = sum(q.numel() for q in self._params)
+        vectors = [values.get("d"), values.get("prev_flat_grad")]
+        vectors += list(values.get("old_dirs") or []) + list(values.get("old_stps") or [])
+        for v in vectors:
+            if v is not None and tuple(v.shape) != (n,):
+                raise ValueError(
+                    f"LBFGS.load_state_dict: a saved direction or gradient has shape "
+                    f"{tuple(v.shape)} but the parameters hold {n} elements in all; the state "
+                    "dict was saved for other parameters (load it into an optimizer over the "
+                    "same model)")
 
     # ---------------------------------------------------------- the flat vector
     def _gather_flat_grad(self):

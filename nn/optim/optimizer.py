@@ -212,6 +212,11 @@ class Optimizer:
         state = dict(sorted(state.items()))
         return {"state": state, "param_groups": groups}
 
+    def _check_loaded_state(self, index, p, values):
+        """Refuse loaded state that cannot belong to parameter p (overridden where the
+        state is not shaped like the parameter, as LBFGS's flat vectors)."""
+        _check_state_shapes(type(self).__name__, index, p, values)
+
     def load_state_dict(self, state_dict):
         """Load a ``state_dict()``; parameters are matched by position."""
         saved_groups = state_dict["param_groups"]
@@ -237,7 +242,7 @@ class Optimizer:
             if k in id_map:
                 p = id_map[k]
                 state[p] = {name: _from_state_value(p, name, val) for name, val in v.items()}
-                _check_state_shapes(type(self).__name__, k, p, state[p])
+                self._check_loaded_state(k, p, state[p])
         self.state = state
         new_groups = []
         for g, sg in zip(groups, saved_groups):

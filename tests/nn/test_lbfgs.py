@@ -118,6 +118,29 @@ def test_state_dict_resumes_the_same_trajectory(tmp_path):
     np.testing.assert_array_equal(x.detach().numpy(), x2.detach().numpy())
 
 
+def test_state_dict_of_a_model_and_a_mismatched_one(tmp_path):
+    def make(n_in):
+        model = nn.Linear(n_in, 2).double()
+        return model, optim.LBFGS(model.parameters(), max_iter=4)
+    model, opt = make(3)
+    X, Y = ag.randn(8, 3, dtype=ag.float64), ag.randn(8, 2, dtype=ag.float64)
+
+    def closure():
+        opt.zero_grad()
+        loss = F.mse_loss(model(X), Y)
+        loss.backward()
+        return loss
+    opt.step(closure)
+    sd = opt.state_dict()
+    assert sd["state"][0]["d"].shape == (8,)                  # 2x3 weight + 2 biases, flat
+    other_model, other = make(3)
+    other.load_state_dict(sd)
+    np.testing.assert_array_equal(other.state[other_model.weight]["d"], opt.state[model.weight]["d"])
+    with pytest.raises(ValueError, match=r"LBFGS.load_state_dict: .* shape \(8,\) but the "
+                                         r"parameters hold 10 elements"):
+        make(4)[1].load_state_dict(sd)
+
+
 def test_unused_parameter_and_zero_gradient():
     w = ag.tensor([3.0], dtype=ag.float64, requires_grad=True)
     unused = ag.zeros(2, dtype=ag.float64, requires_grad=True)
@@ -138,7 +161,7 @@ def test_unused_parameter_and_zero_gradient():
 
 def test_errors():
     x = ag.zeros(2, requires_grad=True)
-    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+    with pytest.raises(ValueError, match="LBFGS: Invalid learning rate: -1"):
         optim.LBFGS([x], lr=-1)
     with pytest.raises(ValueError, match="doesn't support per-parameter options"):
         optim.LBFGS([{"params": [x]}, {"params": [ag.zeros(1, requires_grad=True)]}])
