@@ -19,6 +19,7 @@ except ImportError as _e:  # only "the module isn't there yet" is tolerated
 from . import optim  # noqa: E402  (after Module: optimizers import nothing from layers)
 from . import data  # noqa: E402
 from . import training  # noqa: E402  (EarlyStopping, accuracy, progress, checkpoints)
+from . import parallel  # noqa: E402  (DistributedDataParallel; mpi4py loads only on use)
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Identity", "Flatten",
-           "init", "utils", "optim", "data", "training", "save", "load", "CheckpointError"]
+           "init", "utils", "optim", "data", "training", "parallel", "save", "load", "CheckpointError"]
