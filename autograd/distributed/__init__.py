@@ -170,7 +170,7 @@ def _check(world, caller, tensors, **extra):
     mine = ([(tuple(t.shape), str(t.dtype)) for t in tensors], sorted(extra.items()))
     everyone = world.mpi.allgather_object(mine)
     if any(other != mine for other in everyone):
-        lines = "; ".join(f"rank {r}: tensors {[f'{s} {d}' for s, d in t]}"
+        lines = "; ".join(f"rank {r}: " + ", ".join(f"{s} {d}" for s, d in t)
                           + "".join(f", {k}={v}" for k, v in e)
                           for r, (t, e) in enumerate(everyone))
         raise RuntimeError(f"{caller}: the ranks disagree ({lines}); every rank must pass tensors "

@@ -91,13 +91,14 @@ class NcclComm:
 
     `comm` is a `cupy.cuda.nccl.NcclCommunicator`, `nccl` the module with NCCL's
     constants, `meta` an `MpiComm` for objects and the barrier, `stream()` returns
-    the current stream's handle and `ptr(array)` an array's device pointer.
+    the current stream's handle, `ptr(array)` an array's device pointer and `sync()` waits
+    for the stream.
     """
 
-    def __init__(self, comm, nccl, meta, stream, ptr):
+    def __init__(self, comm, nccl, meta, stream, ptr, sync):
         self.comm, self.nccl, self.meta = comm, nccl, meta
         self.rank, self.size = meta.rank, meta.size
-        self.stream, self.ptr = stream, ptr
+        self.stream, self.ptr, self.sync = stream, ptr, sync
         self.ops = {'sum': nccl.NCCL_SUM, 'prod': nccl.NCCL_PROD,
                     'max': nccl.NCCL_MAX, 'min': nccl.NCCL_MIN}
 
@@ -130,14 +131,10 @@ class NcclComm:
         return Done()
 
     def barrier(self):
+        # the GPU work queued so far, then every rank (the collectives above are stream-
+        # ordered: later kernels on the stream see their results without a sync)
         self.sync()
         return self.meta.barrier()
-
-    def sync(self):
-        """Wait for the GPU work queued so far (the collectives above are stream-ordered:
-        later kernels on the stream see their results without this)."""
-        import cupy
-        cupy.cuda.get_current_stream().synchronize()
 
     def allgather_object(self, obj):
         return self.meta.allgather_object(obj)
@@ -165,4 +162,4 @@ def nccl_world(mpi, caller):
     uid = mpi.comm.bcast(nccl.get_unique_id() if mpi.rank == 0 else None, root=0)
     comm = nccl.NcclCommunicator(mpi.size, uid, mpi.rank)
     return NcclComm(comm, nccl, mpi, lambda: cupy.cuda.get_current_stream().ptr,
-                    lambda a: a.data.ptr)
+                    lambda a: a.data.ptr, lambda: cupy.cuda.get_current_stream().synchronize())
