@@ -117,6 +117,8 @@ class Reducer:
                 bucket.flat[bucket.offsets[k]:bucket.offsets[k + 1]] = 0
                 bucket.pending -= 1
         elif missing:
+            for bucket in self.buckets[:self.next]:       # every rank leaves in step
+                bucket.work.wait()
             self.reset()
             names = ", ".join(f"{i} {tuple(self.params[i].shape)}" for i in missing[:8])
             raise RuntimeError(

@@ -33,6 +33,12 @@ def launch(worker, tmp_path, n=2, timeout=120, env=None):
     return proc, results
 
 
+@pytest.fixture
+def mpi_launch(tmp_path):
+    """``mpi_launch("worker")`` -> (CompletedProcess, results) of one launch on 2 ranks."""
+    return lambda worker, **kw: launch(worker, tmp_path, **kw)
+
+
 @pytest.fixture(scope="module")
 def ranks(request, tmp_path_factory):
     """The module's worker (its WORKER name), launched once; one dict of results per rank."""
