@@ -26,7 +26,7 @@ from . import backends as _backends
 
 __all__ = ['ReduceOp', 'Work', 'init_process_group', 'destroy_process_group', 'is_initialized',
            'is_available', 'is_mpi_available', 'is_nccl_available', 'get_rank',
-           'get_world_size', 'get_backend', 'all_reduce', 'broadcast', 'all_gather', 'reduce',
+           'get_world_size', 'get_node_local_rank', 'get_backend', 'all_reduce', 'broadcast', 'all_gather', 'reduce',
            'barrier']
 
 
@@ -105,6 +105,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
                              f"{actual}; leave it out (mpiexec -n N sets both)")
     nccl = _backends.nccl_world(mpi, 'init_process_group') if backend == 'nccl' else None
     _world = _Group(backend, mpi, nccl)
+    _world.local_rank = mpi.local_rank()
     if mpi.size > 1:
         _world.excepthook = sys.excepthook
         sys.excepthook = _abort_on_exception
@@ -142,6 +143,13 @@ def get_rank(group=None):
 
 def get_world_size(group=None):
     return _get('get_world_size').size
+
+
+def get_node_local_rank(fallback_rank=None):
+    """This process's rank among the ranks on its machine (which GPU it takes with 'nccl')."""
+    if _world is None and fallback_rank is not None:
+        return fallback_rank
+    return _get('get_node_local_rank').local_rank
 
 
 def get_backend(group=None):

@@ -85,6 +85,13 @@ class MpiComm:
     def abort(self, code=1):
         self.comm.Abort(code)
 
+    def local_rank(self):
+        """Rank among the ranks that share this machine's memory."""
+        local = self.comm.Split_type(self.MPI.COMM_TYPE_SHARED)
+        rank = local.Get_rank()
+        local.Free()
+        return rank
+
 
 class NcclComm:
     """NCCL's collectives on device pointers, enqueued on the current stream.
@@ -152,13 +159,12 @@ def nccl_world(mpi, caller):
     """A NCCL communicator over the same ranks: each rank takes the GPU of its local rank
     (rank among the processes of its machine); rank 0's unique id travels over MPI."""
     cupy, nccl = import_nccl(caller)
-    local = mpi.comm.Split_type(mpi.MPI.COMM_TYPE_SHARED)
-    count = cupy.cuda.runtime.getDeviceCount()
-    if local.Get_size() > count:
-        raise RuntimeError(f"{caller}: {local.Get_size()} ranks on this machine but only {count} "
+    local, count = mpi.local_rank(), cupy.cuda.runtime.getDeviceCount()
+    if local >= count:
+        raise RuntimeError(f"{caller}: local rank {local} on this machine but only {count} "
                            "GPU(s); backend='nccl' needs one GPU per rank (start fewer ranks "
                            "per machine, e.g. mpiexec -n <gpus> or a hostfile's slots=<gpus>)")
-    cupy.cuda.Device(local.Get_rank()).use()
+    cupy.cuda.Device(local).use()
     uid = mpi.comm.bcast(nccl.get_unique_id() if mpi.rank == 0 else None, root=0)
     comm = nccl.NcclCommunicator(mpi.size, uid, mpi.rank)
     return NcclComm(comm, nccl, mpi, lambda: cupy.cuda.get_current_stream().ptr,

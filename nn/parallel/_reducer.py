@@ -13,6 +13,8 @@ At the end of backward (an engine callback) every all-reduce is waited for and
 the averaged gradients are written back into `.grad`, before any optimizer
 step can run.
 """
+import time
+
 import numpy as np
 
 import autograd as ag
@@ -60,6 +62,7 @@ class Reducer:
         self.started = []                # (bucket index, True if backward was still running)
         self.order, self.rebuilt = [], False
         self.active = False
+        self.wait_seconds = 0.0          # time backward's end spent waiting for all-reduces
         self.build(assign_buckets(params, range(len(params) - 1, -1, -1), cap_bytes))
         self.handles = [p.register_post_accumulate_grad_hook(self.hook(i))
                         for i, p in enumerate(params)]
@@ -127,8 +130,10 @@ class Reducer:
                 "find_unused_parameters=True if some parameters do not take part in the loss, "
                 "or remove them from the module")
         self.launch_ready(during_backward=False)
+        start = time.perf_counter()
         for bucket in self.buckets:
             bucket.work.wait()
+        self.wait_seconds += time.perf_counter() - start
         for bucket in self.buckets:
             self.write_back(bucket, None if not self.find_unused else used)
         if not self.rebuilt:
