@@ -26,8 +26,8 @@ from . import backends as _backends
 
 __all__ = ['ReduceOp', 'Work', 'init_process_group', 'destroy_process_group', 'is_initialized',
            'is_available', 'is_mpi_available', 'is_nccl_available', 'get_rank',
-           'get_world_size', 'get_node_local_rank', 'get_backend', 'all_reduce', 'broadcast', 'all_gather', 'reduce',
-           'barrier']
+           'get_world_size', 'get_node_local_rank', 'get_backend', 'all_reduce', 'broadcast',
+           'all_gather', 'reduce', 'barrier']
 
 
 class ReduceOp(enum.Enum):
@@ -186,9 +186,9 @@ def _check(world, caller, tensors, **extra):
 
 
 def _start(caller, tensor, async_op, launch, after=None, changes=True):
-    """Run `launch(comm, buf)` on a contiguous buffer of the tensor, then apply `after(buf)`,
-    write back and bump the tensor's version (when the collective `changes` it): now, or at
-    Work.wait() for async_op."""
+    """Run `launch(comm, buf, blocking)` on a contiguous buffer of the tensor, then apply
+    `after(buf)`, write back and bump the tensor's version (when the collective `changes`
+    it): now, or at Work.wait() for async_op (MPI's non-blocking collective then)."""
     world = _get(caller)
     comm = _comm(world, caller, tensor)
     array = tensor.array
@@ -201,7 +201,7 @@ def _start(caller, tensor, async_op, launch, after=None, changes=True):
             if buf is not array:
                 array[...] = buf
             tensor._bump_version()
-    work = Work(launch(comm, buf), finish)
+    work = Work(launch(comm, buf, not async_op), finish)
     if async_op:
         return work
     work.wait()
@@ -223,7 +223,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     world = _get('all_reduce')
     name, after = _reduction('all_reduce', tensor, op, world.size)
     _check(world, 'all_reduce', [tensor], op=name)
-    return _start('all_reduce', tensor, async_op, lambda c, buf: c.allreduce(buf, name), after)
+    return _start('all_reduce', tensor, async_op,
+                  lambda c, buf, blocking: c.allreduce(buf, name, blocking), after)
 
 
 def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
@@ -233,7 +234,8 @@ def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
     name, after = _reduction('reduce', tensor, op, world.size)
     _check(world, 'reduce', [tensor], op=name, dst=dst)
     after = after if world.rank == dst else None
-    return _start('reduce', tensor, async_op, lambda c, buf: c.reduce(buf, name, dst), after)
+    return _start('reduce', tensor, async_op,
+                  lambda c, buf, blocking: c.reduce(buf, name, dst, blocking), after)
 
 
 def broadcast(tensor, src=0, group=None, async_op=False):
@@ -241,7 +243,8 @@ def broadcast(tensor, src=0, group=None, async_op=False):
     world = _get('broadcast')
     _root('broadcast', 'src', src, world)
     _check(world, 'broadcast', [tensor], src=src)
-    return _start('broadcast', tensor, async_op, lambda c, buf: c.broadcast(buf, src))
+    return _start('broadcast', tensor, async_op,
+                  lambda c, buf, blocking: c.broadcast(buf, src, blocking))
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
@@ -264,15 +267,15 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         for t, part in zip(tensor_list, recv):
             t.array[...] = part
             t._bump_version()
-    return _start('all_gather', tensor, async_op, lambda c, buf: c.allgather(buf, recv), scatter,
-                  changes=False)
+    return _start('all_gather', tensor, async_op,
+                  lambda c, buf, blocking: c.allgather(buf, recv, blocking), scatter, changes=False)
 
 
 def barrier(group=None, async_op=False, device_ids=None):
     """Wait until every rank has reached this point."""
     world = _get('barrier')
     comm = world.nccl if world.nccl is not None else world.mpi
-    work = Work(comm.barrier())
+    work = Work(comm.barrier(not async_op))
     if async_op:
         return work
     work.wait()

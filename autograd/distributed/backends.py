@@ -8,6 +8,7 @@ request with `Wait()` and `Test()` (MPI's names):
     allgather(send, recv)         recv has shape (size, *send.shape)
     reduce(buf, op, root)         in place on root; other ranks' buf is left alone
     barrier()
+    (each takes blocking=True for a synchronous call: MPI's blocking collective)
     allgather_object(obj)         small Python objects (metadata checks, ids): pickled
 
 `MpiComm` hands NumPy arrays to mpi4py as buffers (no pickling of arrays), with
@@ -21,6 +22,7 @@ mpi4py and CuPy are imported here, on first use only (`import autograd` never
 imports them).
 """
 import importlib
+import os
 
 _INSTALL = 'pip install -e ".[dist]"  (mpi4py and mpich from PyPI)'
 
@@ -55,29 +57,44 @@ class Done:
 
 
 class MpiComm:
-    """Collectives of mpi4py on NumPy buffers; non-blocking (MPI-3 I-collectives)."""
+    """Collectives of mpi4py on NumPy buffers: blocking ones for synchronous calls, MPI-3's
+    non-blocking ones (progressed by a helper thread, see `_Progress`) for async_op."""
 
     def __init__(self, comm, MPI):
         self.comm, self.MPI = comm, MPI
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.ops = {'sum': MPI.SUM, 'prod': MPI.PROD, 'max': MPI.MAX, 'min': MPI.MIN}
+        self.progress = _Progress()
 
-    def allreduce(self, buf, op):
-        return self.comm.Iallreduce(self.MPI.IN_PLACE, buf, self.ops[op])
+    def allreduce(self, buf, op, blocking=False):
+        if blocking:
+            return self._done(self.comm.Allreduce(self.MPI.IN_PLACE, buf, self.ops[op]))
+        return self.progress.add(self.comm.Iallreduce(self.MPI.IN_PLACE, buf, self.ops[op]))
 
-    def broadcast(self, buf, root):
-        return self.comm.Ibcast(buf, root)
+    def broadcast(self, buf, root, blocking=False):
+        if blocking:
+            return self._done(self.comm.Bcast(buf, root))
+        return self.progress.add(self.comm.Ibcast(buf, root))
 
-    def allgather(self, send, recv):
-        return self.comm.Iallgather(send, recv)
+    def allgather(self, send, recv, blocking=False):
+        if blocking:
+            return self._done(self.comm.Allgather(send, recv))
+        return self.progress.add(self.comm.Iallgather(send, recv))
 
-    def reduce(self, buf, op, root):
-        if self.rank == root:
-            return self.comm.Ireduce(self.MPI.IN_PLACE, buf, self.ops[op], root)
-        return self.comm.Ireduce(buf, None, self.ops[op], root)
+    def reduce(self, buf, op, root, blocking=False):
+        send, recv = (self.MPI.IN_PLACE, buf) if self.rank == root else (buf, None)
+        if blocking:
+            return self._done(self.comm.Reduce(send, recv, self.ops[op], root))
+        return self.progress.add(self.comm.Ireduce(send, recv, self.ops[op], root))
 
-    def barrier(self):
-        return self.comm.Ibarrier()
+    def barrier(self, blocking=False):
+        if blocking:
+            return self._done(self.comm.Barrier())
+        return self.progress.add(self.comm.Ibarrier())
+
+    @staticmethod
+    def _done(_):
+        return Done()
 
     def allgather_object(self, obj):
         return self.comm.allgather(obj)
@@ -91,6 +108,71 @@ class MpiComm:
         rank = local.Get_rank()
         local.Free()
         return rank
+
+
+class _Progress:
+    """Moves non-blocking collectives along while Python computes.
+
+    MPI (MPICH without an async-progress thread) advances a non-blocking collective
+    only inside MPI calls; without any, an all-reduce started mid-backward would sit
+    until its wait, and DDP's overlap would hide nothing. While requests are in
+    flight, a helper thread tests them every ~0.2 ms (NumPy's kernels release the
+    GIL, so it runs beside them) and exits when all are done. Tests and waits on
+    the requests go through one lock: MPI forbids two threads completing one request.
+    TAPEGRAD_MPI_PROGRESS=0 turns the thread off. (MPI's own async-progress thread,
+    MPIR_CVAR_ASYNC_PROGRESS=1, busy-polls a core per rank instead.)
+    """
+    PERIOD = 2e-4
+
+    def __init__(self):
+        import threading
+        self.threading = threading
+        self.lock = threading.Lock()
+        self.pending, self.thread = [], None
+
+    def add(self, request):
+        polled = _Polled(request, self.lock)
+        if os.environ.get('TAPEGRAD_MPI_PROGRESS') == '0' or polled.Test():
+            return polled                # switched off, or done already (a world of one)
+        with self.lock:
+            self.pending.append(polled)
+            if self.thread is None:
+                self.thread = self.threading.Thread(target=self.run, daemon=True,
+                                                    name='tapegrad-mpi-progress')
+                self.thread.start()
+        return polled
+
+    def run(self):
+        import time
+        while True:
+            with self.lock:
+                self.pending = [p for p in self.pending if not p.done and not p.test_locked()]
+                if not self.pending:
+                    self.thread = None
+                    return
+            time.sleep(self.PERIOD)
+
+
+class _Polled:
+    """A request completed by whichever comes first: the progress thread or a Wait()."""
+    __slots__ = ('request', 'lock', 'done')
+
+    def __init__(self, request, lock):
+        self.request, self.lock, self.done = request, lock, False
+
+    def test_locked(self):
+        self.done = self.done or bool(self.request.Test())
+        return self.done
+
+    def Test(self):
+        with self.lock:
+            return self.test_locked()
+
+    def Wait(self):
+        with self.lock:
+            if not self.done:
+                self.request.Wait()
+                self.done = True
 
 
 class NcclComm:
@@ -118,30 +200,30 @@ class NcclComm:
                             "integer tensor")
         return getattr(self.nccl, 'NCCL_' + name)
 
-    def allreduce(self, buf, op):
+    def allreduce(self, buf, op, blocking=False):
         p = self.ptr(buf)
         self.comm.allReduce(p, p, buf.size, self.dtype(buf), self.ops[op], self.stream())
         return Done()
 
-    def broadcast(self, buf, root):
+    def broadcast(self, buf, root, blocking=False):
         self.comm.bcast(self.ptr(buf), buf.size, self.dtype(buf), root, self.stream())
         return Done()
 
-    def allgather(self, send, recv):
+    def allgather(self, send, recv, blocking=False):
         self.comm.allGather(self.ptr(send), self.ptr(recv), send.size, self.dtype(send),
                             self.stream())
         return Done()
 
-    def reduce(self, buf, op, root):
+    def reduce(self, buf, op, root, blocking=False):
         p = self.ptr(buf)
         self.comm.reduce(p, p, buf.size, self.dtype(buf), self.ops[op], root, self.stream())
         return Done()
 
-    def barrier(self):
+    def barrier(self, blocking=False):
         # the GPU work queued so far, then every rank (the collectives above are stream-
         # ordered: later kernels on the stream see their results without a sync)
         self.sync()
-        return self.meta.barrier()
+        return self.meta.barrier(blocking)
 
     def allgather_object(self, obj):
         return self.meta.allgather_object(obj)

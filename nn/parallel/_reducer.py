@@ -95,8 +95,6 @@ class Reducer:
         bucket.pending -= 1
         if bucket.pending == 0:
             self.launch_ready(during_backward=True)
-        elif self.next < len(self.buckets) and self.buckets[self.next].work is not None:
-            self.buckets[self.next].work.is_completed()     # lets MPI progress the transfer
 
     def launch_ready(self, during_backward):
         while self.next < len(self.buckets) and self.buckets[self.next].pending == 0:
