@@ -16,7 +16,8 @@ import heapq
 from . import errors
 from .function import FREED
 from .grad_mode import anomaly_enabled, grad_enabled
-from .tensor import Tensor, make_tensor, post_accumulate_hooks
+from .hooks import post_accumulate_hooks
+from .tensor import Tensor, make_tensor
 
 _callbacks = []          # queue_callback's: run once, when the backward under way ends
 

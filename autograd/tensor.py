@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import backends, errors
 from .grad_mode import grad_enabled
+from .hooks import add_post_accumulate_hook
 
 if TYPE_CHECKING:       # editors and type checkers find `x.sum` etc. in the op table
     from .ops import TensorOps as _OpMethods
@@ -258,12 +259,7 @@ class Tensor(_OpMethods):
             raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
                                f"cannot be registered on non-leaf tensors (this one comes from "
                                f"{self._node.name})")
-        key = id(self)
-        if key not in post_accumulate_hooks:      # the entry goes when the tensor does
-            post_accumulate_hooks[key] = (weakref.ref(self, lambda _: post_accumulate_hooks.pop(key, None)), [])
-        hooks = post_accumulate_hooks[key][1]
-        hooks.append(hook)
-        return _PostHookHandle(hooks, hook, key)
+        return add_post_accumulate_hook(self, hook)
 
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward."""
@@ -391,12 +387,6 @@ class _RetainGrad:
         return None
 
 
-# id(leaf) -> (weak reference, its post-accumulate hooks): a side table, not a slot, so
-# tensors that never have one (almost all) pay nothing, and backward looks for them only
-# while it is non-empty. Keyed by id: a Tensor's == is elementwise.
-post_accumulate_hooks = {}
-
-
 class _HookHandle:
     __slots__ = ('hooks', 'hook')
 
@@ -406,21 +396,6 @@ class _HookHandle:
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
-
-
-class _PostHookHandle(_HookHandle):
-    """Removing the last hook of a leaf drops its entry, so backward's search stops."""
-    __slots__ = ('key',)
-
-    def __init__(self, hooks, hook, key):
-        super().__init__(hooks, hook)
-        self.key = key
-
-    def remove(self):
-        super().remove()
-        entry = post_accumulate_hooks.get(self.key)
-        if not self.hooks and entry is not None and entry[1] is self.hooks:
-            del post_accumulate_hooks[self.key]
 
 
 def _rebuild(array, device, requires_grad):

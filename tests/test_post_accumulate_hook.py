@@ -18,7 +18,7 @@ def test_hook_sees_the_accumulated_grad_and_can_be_removed():
     handle.remove()
     (a * 3).sum().backward()
     assert len(seen) == 2
-    from autograd.tensor import post_accumulate_hooks
+    from autograd.hooks import post_accumulate_hooks
     assert id(a) not in post_accumulate_hooks           # backward stops looking for hooks
 
 
@@ -90,7 +90,7 @@ def test_create_graph_and_anomaly_mode_work_with_hooks():
 def test_entry_goes_with_the_tensor():
     import gc
 
-    from autograd.tensor import post_accumulate_hooks
+    from autograd.hooks import post_accumulate_hooks
     a = ag.tensor([1.], requires_grad=True)
     a.register_post_accumulate_grad_hook(lambda t: None)
     key = id(a)

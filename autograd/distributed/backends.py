@@ -64,7 +64,8 @@ class MpiComm:
         self.comm, self.MPI = comm, MPI
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.ops = {'sum': MPI.SUM, 'prod': MPI.PROD, 'max': MPI.MAX, 'min': MPI.MIN}
-        self.progress = _Progress()
+        # a second thread may call MPI only where MPI was started thread-safe (mpi4py asks)
+        self.progress = _Progress(MPI.Query_thread() == MPI.THREAD_MULTIPLE)
 
     def allreduce(self, buf, op, blocking=False):
         if blocking:
@@ -124,15 +125,16 @@ class _Progress:
     """
     PERIOD = 2e-4
 
-    def __init__(self):
+    def __init__(self, enabled):
         import threading
+        self.enabled = enabled and os.environ.get('TAPEGRAD_MPI_PROGRESS') != '0'
         self.threading = threading
         self.lock = threading.Lock()
         self.pending, self.thread = [], None
 
     def add(self, request):
         polled = _Polled(request, self.lock)
-        if os.environ.get('TAPEGRAD_MPI_PROGRESS') == '0' or polled.Test():
+        if not self.enabled or polled.Test():
             return polled                # switched off, or done already (a world of one)
         with self.lock:
             self.pending.append(polled)
