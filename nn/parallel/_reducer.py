@@ -30,9 +30,14 @@ class _Bucket:
         sizes = [params[i].array.size for i in indices]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
         first = params[indices[0]]
-        self.flat = first._backend.xp.zeros(self.offsets[-1], dtype=first.dtype)
+        self.xp = first._backend.xp
+        self.flat = self.xp.zeros(self.offsets[-1], dtype=first.dtype)
         self.tensor = ag.as_tensor(self.flat)
         self.pending, self.work = len(indices), None
+
+    def renew(self):
+        self.flat = self.xp.empty_like(self.flat)
+        self.tensor = ag.as_tensor(self.flat)
 
 
 def assign_buckets(params, order, cap_bytes):
@@ -139,16 +144,17 @@ class Reducer:
         self.reset()
 
     def write_back(self, bucket, used):
+        """The averages become the gradients as views of the bucket's buffer, which (unless
+        gradient_as_bucket_view) is handed over whole and replaced by a fresh one for the
+        next iteration: no copy back, and no gradient aliases the next all-reduce."""
         for k, i in enumerate(bucket.indices):
             p = self.params[i]
             if p.grad is None and (used is None or not used[i]):
                 continue                     # unused everywhere: .grad stays None, as PyTorch
-            view = bucket.flat[bucket.offsets[k]:bucket.offsets[k + 1]].reshape(p.shape)
-            if self.as_view or p.grad is None:
-                p.grad = ag.as_tensor(view if self.as_view else view.copy())
-            else:
-                p.grad.array[...] = view
-                p.grad._bump_version()
+            lo, hi = bucket.offsets[k], bucket.offsets[k + 1]
+            p.grad = ag.as_tensor(bucket.flat[lo:hi].reshape(p.shape))
+        if not self.as_view:
+            bucket.renew()
 
     def rebuild(self):
         """After the first iteration: buckets in the order gradients arrived (rank 0's)."""
