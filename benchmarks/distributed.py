@@ -162,11 +162,12 @@ def _steps(comm, batch, steps, repeat):
         return step, ddp
 
     exposed = [0.0]
-    out = {"batch_per_rank": batch, "steps": steps}
-    for kind in ("single", "overlap", "no_overlap"):
-        step, ddp = make(kind)
-        times, waits = [], []
-        for r in range(1 + repeat):
+    kinds = ("single", "overlap", "no_overlap")
+    runs = {kind: make(kind) for kind in kinds}
+    times, waits = {k: [] for k in kinds}, {k: [] for k in kinds}
+    for r in range(1 + repeat):                        # rounds interleaved: load hits all alike
+        for kind in kinds:
+            step, ddp = runs[kind]
             comm.Barrier()
             if kind == "single" and rank != 0:         # the others sleep (no busy MPI wait)
                 request = comm.Ibarrier()
@@ -182,12 +183,13 @@ def _steps(comm, batch, steps, repeat):
             if kind == "single":
                 comm.Ibarrier().Wait()
             if r:
-                times.append(dt)
-                waits.append((after - before) / steps)
-        med = comm.allreduce(float(np.median(times)) if times else 0.0, op=MPI.MAX)
-        out[kind] = {"ms": 1e3 * med,
-                     "exposed_ms": 1e3 * comm.allreduce(float(np.median(waits)) if waits else 0.0,
-                                                        op=MPI.MAX)}
+                times[kind].append(dt)
+                waits[kind].append((after - before) / steps)
+    out = {"batch_per_rank": batch, "steps": steps}
+    for kind in kinds:
+        med = [float(np.median(v[kind])) if v[kind] else 0.0 for v in (times, waits)]
+        out[kind] = {"ms": 1e3 * comm.allreduce(med[0], op=MPI.MAX),
+                     "exposed_ms": 1e3 * comm.allreduce(med[1], op=MPI.MAX)}
     out["overlap_vs_single"] = ratio(out["overlap"]["ms"], out["single"]["ms"])
     out["no_overlap_vs_single"] = ratio(out["no_overlap"]["ms"], out["single"]["ms"])
     out["scaling_efficiency"] = ratio(out["single"]["ms"], out["overlap"]["ms"])
