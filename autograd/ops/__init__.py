@@ -46,6 +46,23 @@ METHODS.update({
     'absolute': m.abs, 'negative': m.neg,
 })
 
+# --- sorting, cumulative, triangular, sampling and small elementwise ops (issue 11) ---
+from . import cumulative as _cum, pointwise_api as _pw, sorting as _sort  # noqa: E402
+from . import triangular as _tri  # noqa: E402
+_MORE = {
+    'sort': _sort.sort, 'argsort': _sort.argsort, 'topk': _sort.topk,
+    'masked_select': _sort.masked_select, 'multinomial': _sort.multinomial,
+    'unique': _sort.unique, 'bincount': _sort.bincount,
+    'cumsum': _cum.cumsum, 'cumprod': _cum.cumprod,
+    'tril': _tri.tril, 'triu': _tri.triu, 'diagonal': _tri.diagonal, 'diag': _tri.diag,
+    'trace': _tri.trace,
+    'logical_and': _pw.logical_and, 'logical_or': _pw.logical_or,
+    'logical_xor': _pw.logical_xor, 'logical_not': _pw.logical_not,
+    'clamp_min': _pw.clamp_min, 'clamp_max': _pw.clamp_max, 'lerp': _pw.lerp,
+}
+FUNCTIONS.update(_MORE)
+METHODS.update(_MORE)
+
 
 
 def _direct(op, unary=False):

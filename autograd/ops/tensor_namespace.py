@@ -7,7 +7,7 @@ that backward formulas and the engine use are here; gradgradcheck of every
 op is what proves the list complete.
 """
 from ..tensor import make_tensor as _make_tensor
-from . import indexing as I, math_api as m, shape_api as s
+from . import cumulative as C, indexing as I, math_api as m, shape_api as s, triangular as tri
 from .reduce import Sum
 
 exp, log, sin, cos, tanh, erf, sign, where = m.exp, m.log, m.sin, m.cos, m.tanh, m.erf, m.sign, m.where
@@ -84,3 +84,19 @@ def prod_others(x, axis):
         right.append(right[-1] * cols[n - i])
     stacked = s.stack([left[i] * right[n - 1 - i] for i in range(n)], -1)
     return s.transpose(stacked, axis, -1) if axis not in (-1, x.ndim - 1) else stacked
+
+
+def cumsum(x, axis):
+    return C.Cumsum.apply(x, dim=axis)
+
+
+def cumprod(x, axis):
+    return C.Cumprod.apply(x, dim=axis)
+
+
+def tril(x, k=0):
+    return tri.Tril.apply(x, diagonal=k)
+
+
+def triu(x, k=0):
+    return tri.Triu.apply(x, diagonal=k)
