@@ -604,3 +604,7 @@ else:
 from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+from ._functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,E501
+
+__all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]

@@ -8,7 +8,7 @@ import importlib as _importlib
 __all__ = []
 
 for _name in ("linear", "activation", "dropout", "normalization", "embedding", "loss",
-              "conv", "pooling", "rnn", "attention"):
+              "conv", "pooling", "rnn", "attention", "upsample"):
     try:
         _mod = _importlib.import_module(f"{__name__}.{_name}")
     except ModuleNotFoundError as _e:
