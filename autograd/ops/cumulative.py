@@ -30,7 +30,7 @@ def _reversed_cumsum(xp, a, axis):
 
 class Cumsum(Function):
     def forward(self, xp, x, dim, dtype=None):
-        self.axis = _dim(x, dim, 'cumsum')
+        self.axis = dim % x.ndim if x.ndim else 0
         x = _accumulator(x, dtype, xp)
         return xp.cumsum(x, axis=self.axis) if x.ndim else x.copy()
 
@@ -40,7 +40,7 @@ class Cumsum(Function):
 
 class Cumprod(Function):
     def forward(self, xp, x, dim, dtype=None):
-        self.axis = _dim(x, dim, 'cumprod')
+        self.axis = dim % x.ndim if x.ndim else 0
         x = _accumulator(x, dtype, xp)
         out = xp.cumprod(x, axis=self.axis) if x.ndim else x.copy()
         self.save_for_backward(x, out)
@@ -89,9 +89,11 @@ def _with_zeros_graph(g, x, axis):
 
 def cumsum(input, dim, *, dtype=None):
     """Running sums along `dim` (ints and bools accumulate in int64)."""
-    return Cumsum.apply(tensor_of(input), dim=dim, dtype=dtype)
+    x = tensor_of(input)
+    return Cumsum.apply(x, dim=_dim(x, dim, 'cumsum'), dtype=dtype)
 
 
 def cumprod(input, dim, *, dtype=None):
     """Running products along `dim`; the gradient is exact where the input has zeros."""
-    return Cumprod.apply(tensor_of(input), dim=dim, dtype=dtype)
+    x = tensor_of(input)
+    return Cumprod.apply(x, dim=_dim(x, dim, 'cumprod'), dtype=dtype)

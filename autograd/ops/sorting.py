@@ -61,15 +61,16 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         return TopkResult(x * 1, argsort(x))
     xp = x._backend.xp
     a = x.array
-    if k < n:       # partition first: only the k chosen elements are sorted
+    keep = [slice(None)] * a.ndim
+    if 0 < k < n:       # partition first: only the k chosen elements are sorted
         part = xp.argpartition(a, n - k if largest else k - 1, axis=axis)
-        keep = [slice(None)] * a.ndim
         keep[axis] = slice(n - k, None) if largest else slice(0, k)
         part = part[tuple(keep)]
-        a = xp.take_along_axis(a, part, axis)
-    idx = _argsort(xp, a, axis, largest)
-    if k < n:
-        idx = xp.take_along_axis(part, idx, axis)
+        idx = xp.take_along_axis(part, _argsort(xp, xp.take_along_axis(a, part, axis), axis,
+                                                largest), axis)
+    else:
+        keep[axis] = slice(0, k)
+        idx = _argsort(xp, a, axis, largest)[tuple(keep)]
     idx = no_grad_result(x, idx.astype('int64', copy=False))
     return TopkResult(take_along_dim(x, idx, axis), idx)
 
