@@ -12,22 +12,24 @@ from .reduce import normalize_axes
 from .shape_api import getitem, permute
 
 
-class Tril(Function):
+class _Triangle(Function):
+    """One triangle of the last two dims; its gradient is the same triangle of g."""
+    pick = None
+
     def forward(self, xp, x, diagonal=0):
         self.diagonal = diagonal
-        return xp.tril(x, diagonal)
+        return getattr(xp, self.pick)(x, diagonal)
 
     def backward(self, xp, g):
-        return xp.tril(g, self.diagonal)
+        return getattr(xp, self.pick)(g, self.diagonal)
 
 
-class Triu(Function):
-    def forward(self, xp, x, diagonal=0):
-        self.diagonal = diagonal
-        return xp.triu(x, diagonal)
+class Tril(_Triangle):
+    pick = 'tril'
 
-    def backward(self, xp, g):
-        return xp.triu(g, self.diagonal)
+
+class Triu(_Triangle):
+    pick = 'triu'
 
 
 def _matrix(x, op):
