@@ -24,10 +24,6 @@ def _accumulator(x, dtype, xp):
     return x.astype(xp.int64) if x.dtype.kind in 'biu' else x
 
 
-def _reversed_cumsum(xp, a, axis):
-    return xp.flip(xp.cumsum(xp.flip(a, axis), axis), axis)
-
-
 class Cumsum(Function):
     def forward(self, xp, x, dim, dtype=None):
         self.axis = dim % x.ndim if x.ndim else 0
@@ -35,10 +31,15 @@ class Cumsum(Function):
         return xp.cumsum(x, axis=self.axis) if x.ndim else x.copy()
 
     def backward(self, xp, g):
-        return _reversed_cumsum(xp, g, self.axis) if g.ndim else g
+        return self.reversed_cumsum(xp, g) if g.ndim else g
+
+    def reversed_cumsum(self, xp, a):
+        """Sums from each position to the end of the dim."""
+        return xp.flip(xp.cumsum(xp.flip(a, self.axis), self.axis), self.axis)
 
 
-class Cumprod(Function):
+class Cumprod(Cumsum):
+    """Shares Cumsum's reversed_cumsum; its own forward saves what backward needs."""
     def forward(self, xp, x, dim, dtype=None):
         self.axis = dim % x.ndim if x.ndim else 0
         x = _accumulator(x, dtype, xp)
@@ -52,18 +53,20 @@ class Cumprod(Function):
             return g
         zero = x == 0
         if not bool(zero.any()):
-            return _reversed_cumsum(xp, g * out, axis) / x
+            return self.reversed_cumsum(xp, g * out) / x
         if isinstance(g, Tensor):
             return _with_zeros_graph(g, x, axis)
-        return _with_zeros(xp, g, x, out, zero, axis)
+        return _with_zeros(self, xp, g, x, out, zero)
 
 
-def _with_zeros(xp, g, x, out, zero, axis):
-    """O(n) on raw arrays: the regions before, at and after each slice's first zero."""
+def _with_zeros(op, xp, g, x, out, zero):
+    """O(n) on raw arrays (never under create_graph: its own derivative is not exact at the
+    zeros): the regions before, at and after each slice's first zero."""
+    axis = op.axis
     seen = xp.cumsum(zero, axis=axis)
     before = seen == 0
     first = zero & (seen == 1)
-    grad = xp.where(before, _reversed_cumsum(xp, xp.where(before, g * out, 0), axis)
+    grad = xp.where(before, op.reversed_cumsum(xp, xp.where(before, g * out, 0))
                     / xp.where(before, x, 1), 0)
     # at the first zero z: sum over j >= z of g_j * prod_{k <= j, k != z} x_k, the cumprod
     # with x_z taken as one (a later zero still zeroes the terms after it)

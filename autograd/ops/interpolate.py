@@ -95,8 +95,6 @@ class AddSorted(Function):
         return _add_sorted(xp, g, index, axis, n)
 
     def backward(self, xp, g):
-        if isinstance(g, Tensor):
-            return TakeSorted.apply(g, index=self.index, axis=self.axis)
         return xp.take(g, self.index, axis=self.axis)
 
 

@@ -21,7 +21,7 @@ class _Triangle(Function):
         return getattr(xp, self.pick)(x, diagonal)
 
     def backward(self, xp, g):
-        return getattr(xp, self.pick)(g, self.diagonal)
+        return xp.tril(g, self.diagonal) if self.pick == 'tril' else xp.triu(g, self.diagonal)
 
 
 class Tril(_Triangle):
