@@ -82,7 +82,7 @@ def masked_select(input, mask):
     if mask.dtype.kind != 'b':
         raise errors.DtypeError(f"masked_select: mask must be a bool tensor, got {mask.dtype}; "
                                 "compare it first (e.g. mask > 0)")
-    shape = x._backend.xp.broadcast_shapes(x.shape, mask.shape)
+    shape = x._backend.xp.broadcast_arrays(x.array, mask.array)[0].shape
     x = x if x.shape == shape else x.expand(shape)
     return getitem(x, x._backend.xp.broadcast_to(mask.array, shape))
 
