@@ -5,9 +5,10 @@ All these modes are separable: the result is one 1-D resampling per spatial
 dim in turn. Along one dim, nearest picks one source index per output index
 and linear blends two with weights, so each is a gather (TakeSorted) and a
 multiply by constant weights. The source indices never decrease, so the
-gather's gradient sums runs of equal indices (add.reduceat: about twice as
-fast as a general scatter-add); TakeSorted and AddSorted are each other's
-gradient, so everything differentiates to any order.
+gather's gradient sums runs of equal indices: r strided slices when every
+index repeats r times (nearest upsampling by an integer factor; ~30x faster
+than a scatter-add), else add.reduceat (~2x). TakeSorted and AddSorted are
+each other's gradient, so everything differentiates to any order.
 
 Source indices follow PyTorch's formulas exactly, in the same precision
 (float32 for nearest; the input's dtype for the linear modes), so results
@@ -61,18 +62,31 @@ def linear_source(xp, n_in, n_out, scale, align_corners, dtype):
     return i0, i1, 1 - w1, w1
 
 
-def _add_sorted(xp, g, index, axis, n):
+def _repeats(xp, index, n):
+    """r when `index` is 0, ..., 0, 1, ..., 1, ... with each of the n sources r times, else 0."""
+    r = index.shape[0] // n if n else 0
+    if r < 2 or r * n != index.shape[0] or not bool((index == xp.arange(r * n) // r).all()):
+        return 0
+    return r
+
+
+def _add_sorted(xp, g, index, axis, n, repeats=0):
     """zeros with n entries along `axis`, plus g's slices added at their (non-decreasing)
     `index`: each run of equal indices is one contiguous sum."""
+    lead = (slice(None),) * axis
+    if repeats:
+        out = g[lead + (slice(0, None, repeats),)].copy()
+        for j in range(1, repeats):
+            out += g[lead + (slice(j, None, repeats),)]
+        return out
     starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), index[1:] != index[:-1]]))
     shape = list(g.shape)
     shape[axis] = n
-    out = xp.zeros(shape, dtype=g.dtype)
-    key = (slice(None),) * axis + (index[starts],)
     reduceat = getattr(xp.add, 'reduceat', None)
     if reduceat is None:                        # an array library without it: scatter-add
-        return xp.index_add(tuple(shape), (slice(None),) * axis + (index,), g)
-    out[key] = reduceat(g, starts, axis=axis)
+        return xp.index_add(tuple(shape), lead + (index,), g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    out[lead + (index[starts],)] = reduceat(g, starts, axis=axis)
     return out
 
 
@@ -80,19 +94,21 @@ class TakeSorted(Function):
     """x.take(index, axis) for a non-decreasing index; its gradient is AddSorted."""
     def forward(self, xp, x, index, axis):
         self.index, self.axis, self.n = index, axis, x.shape[axis]
+        self.repeats = _repeats(xp, index, self.n)
         return xp.take(x, index, axis=axis)
 
     def backward(self, xp, g):
         if isinstance(g, Tensor):
-            return AddSorted.apply(g, index=self.index, axis=self.axis, n=self.n)
-        return _add_sorted(xp, g, self.index, self.axis, self.n)
+            return AddSorted.apply(g, index=self.index, axis=self.axis, n=self.n,
+                                   repeats=self.repeats)
+        return _add_sorted(xp, g, self.index, self.axis, self.n, self.repeats)
 
 
 class AddSorted(Function):
     """The gradient of TakeSorted, itself differentiable (its gradient is the gather)."""
-    def forward(self, xp, g, index, axis, n):
+    def forward(self, xp, g, index, axis, n, repeats=0):
         self.index, self.axis = index, axis
-        return _add_sorted(xp, g, index, axis, n)
+        return _add_sorted(xp, g, index, axis, n, repeats)
 
     def backward(self, xp, g):
         return xp.take(g, self.index, axis=self.axis)

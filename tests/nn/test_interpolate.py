@@ -81,10 +81,19 @@ def test_nearest_integer_upsampling_repeats_pixels_float32():
                                                 ('bilinear', False), ('bilinear', True)])
 def test_interpolate_gradients(mode, align_corners):
     x = ag.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
-    for kw in (dict(scale_factor=1.7), dict(size=(2, 7))):
+    for kw in (dict(scale_factor=1.7), dict(size=(2, 7)), dict(scale_factor=2)):
         fn = lambda a: F.interpolate(a, mode=mode, align_corners=align_corners, **kw)  # noqa: E731
         assert ag.gradcheck(fn, [x])
         assert ag.gradgradcheck(fn, [x])
+
+
+def test_integer_upsampling_gradient_sums_each_block():
+    """Each source repeated r times: the gradient is the sum over its r copies."""
+    x = ag.tensor(rng.standard_normal((2, 1, 4)), requires_grad=True)
+    g = rng.standard_normal((2, 1, 12))
+    F.interpolate(x, scale_factor=3).backward(ag.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), g.reshape(2, 1, 4, 3).sum(-1))
+    assert ag.gradgradcheck(lambda a: F.interpolate(a, scale_factor=3) ** 2, [x])
 
 
 def test_upsampling_modules_and_repr():
