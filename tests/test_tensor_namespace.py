@@ -82,6 +82,7 @@ SAMPLES = {
     'tril': lambda xp, T: xp.tril(T(B), -1),
     'triu': lambda xp, T: xp.triu(T(B), 1),
     'take': lambda xp, T: xp.take(T(A), np.array([0, 0, 2]), axis=1),
+    'clip': lambda xp, T: xp.clip(T(B), -0.5, 0.5),
 }
 
 

@@ -20,6 +20,7 @@ where, isfinite, matmul, einsum = m.where, m.isfinite, m.matmul, m.einsum
 reshape, broadcast_to, swapaxes, flip = s.reshape, s.broadcast_to, s.swapaxes, s.flip
 # NumPy's cumsum(a, axis), tril(m, k), triu(m, k): the same positional meaning
 cumsum, tril, triu = map(_ag.__getitem__, ('cumsum', 'tril', 'triu'))
+clip = m.clamp
 
 
 def _const(x, fill):
