@@ -15,7 +15,7 @@ from .reduce import normalize_axes
 
 
 def _dim(x, dim, op):
-    return normalize_axes(dim, x.ndim, op)[0] if x.ndim else 0
+    return normalize_axes(dim, x.ndim, op)[0]        # a 0-d tensor takes dim -1 or 0
 
 
 def _accumulator(x, dtype, xp):

@@ -20,7 +20,7 @@ TopkResult = collections.namedtuple('topk', ['values', 'indices'])
 
 
 def _axis(x, dim, op):
-    return normalize_axes(dim, x.ndim, op)[0] if x.ndim else 0
+    return normalize_axes(dim, x.ndim, op)[0]        # a 0-d tensor takes dim -1 or 0
 
 
 def _argsort(xp, a, axis, descending):
@@ -34,9 +34,10 @@ def _argsort(xp, a, axis, descending):
 def argsort(input, dim=-1, descending=False, stable=False):
     """Indices that sort `input` along `dim` (always stable here; `stable` is accepted)."""
     x = tensor_of(input)
+    axis = _axis(x, dim, 'argsort')
     if x.ndim == 0:
         return no_grad_result(x, x._backend.xp.zeros((), dtype='int64'))
-    idx = _argsort(x._backend.xp, x.array, _axis(x, dim, 'argsort'), descending)
+    idx = _argsort(x._backend.xp, x.array, axis, descending)
     return no_grad_result(x, idx.astype('int64', copy=False))
 
 
