@@ -44,6 +44,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) sorted along `dim`; the values are differentiable."""
     x = tensor_of(input)
+    _axis(x, dim, 'sort')                       # errors name sort, not argsort
     idx = argsort(x, dim, descending)
     if x.ndim == 0:
         return SortResult(x * 1, idx)
