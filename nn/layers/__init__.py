@@ -3,7 +3,7 @@
 Each submodule lists its public names in `__all__`; nn re-exports them all.
 """
 from . import (activation, attention, conv, dropout, embedding, linear, loss, normalization,
-               pooling, rnn, transformer)
+               pooling, rnn, transformer, upsample)
 from .activation import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
@@ -15,7 +15,8 @@ from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .upsample import *  # noqa: F401,F403
 
 __all__ = (linear.__all__ + activation.__all__ + dropout.__all__ + normalization.__all__
            + embedding.__all__ + loss.__all__ + conv.__all__ + pooling.__all__ + rnn.__all__
-           + attention.__all__ + transformer.__all__)
+           + attention.__all__ + transformer.__all__ + upsample.__all__)

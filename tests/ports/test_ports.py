@@ -20,14 +20,9 @@ def _works(fn):
         return False
 
 
-def _import_rnn_utils():
-    from nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence  # noqa: F401
-
-
 # Features other branches are adding; a port that needs one is skipped only while it is absent.
 HAS_DEVICE_AND_FORMAT = _works(lambda: (ag.device("cpu"), ag.long, format(ag.tensor(1.0), ".4f")))
 HAS_TORCH_FUNCTION = _works(lambda: (ag.autograd.Function, ag.autograd.gradcheck, ag.double))
-HAS_PACKING = _works(_import_rnn_utils)
 HAS_SAVE = _works(lambda: (ag.save, ag.load))
 
 
@@ -76,7 +71,6 @@ def test_custom_function_gradchecks_and_trains(capsys):
     assert g["losses"][0] > 0.2 and g["losses"][-1] < 0.01
 
 
-@pytest.mark.skipif(not HAS_PACKING, reason="needs nn.utils.rnn packing")
 def test_packed_lstm_uses_the_last_real_element(capsys):
     g, out = run_port("packed_lstm", capsys)
     assert g["accuracy"] > 0.9                           # padding-blind models sit near 0.5
