@@ -255,7 +255,4 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """(sz, sz) float mask: -inf above the diagonal, 0 elsewhere (position i sees <= i)."""
         dtype = ag.float32 if dtype is None else dtype
-        i = ag.arange(sz, device=device)
-        above = i.reshape(1, sz) > i.reshape(sz, 1)
-        return ag.where(above, ag.tensor(-math.inf, dtype=dtype, device=device),
-                        ag.tensor(0.0, dtype=dtype, device=device))
+        return ag.triu(ag.full((sz, sz), -math.inf, dtype=dtype, device=device), diagonal=1)
