@@ -1,17 +1,18 @@
 """Factories (tensor, zeros, randn, ...) and the seeded random generators.
 
 Each takes dtype=, device= and requires_grad= keywords; floating factories
-default to float32 and land on the default device (set_default_device).
+default to float32 (ag.set_default_dtype) and land on the default device (set_default_device).
 """
 from . import backends
+from .dtypes import _default as _default_float
 from .tensor import Tensor, as_array, make_tensor
 
-float16, float32, float64 = 'float16', 'float32', 'float64'
 
-
-def _dt(dtype, default=float32):
+def _dt(dtype, default=None):
     # not `dtype or default`: NumPy dtypes are falsy (len() of a plain dtype is 0)
-    return default if dtype is None else dtype
+    if dtype is not None:
+        return dtype
+    return _default_float[0] if default is None else default
 
 
 def _finish(data, backend, requires_grad):
@@ -93,7 +94,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     if dtype is None:
-        dtype = 'int64' if all(isinstance(v, int) for v in (start, end, step)) else float32
+        dtype = 'int64' if all(isinstance(v, int) for v in (start, end, step)) else _dt(None)
     backend = backends.get(device)
     return _finish(backend.xp.arange(start, end, step, dtype=dtype), backend, requires_grad)
 

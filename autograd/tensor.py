@@ -6,6 +6,7 @@ one table in `ops/__init__.py`, so this file holds only what a tensor *is*.
 import weakref
 
 from . import backends, errors
+from .dtypes import _default as _default_float
 from .grad_mode import grad_enabled
 
 _FLOAT_KINDS = 'fc'
@@ -34,7 +35,7 @@ def as_array(data, dtype=None, device=None):
     if dtype is None and not hasattr(data, 'dtype'):
         probe = backends.get('cpu').asarray(data)
         if probe.dtype.kind == 'f':
-            dtype = 'float32'           # Python floats -> float32, as PyTorch
+            dtype = _default_float[0]   # Python floats -> float32, as PyTorch
         elif probe.dtype.kind == 'c':
             dtype = 'complex64'
         data = probe
@@ -258,7 +259,10 @@ class Tensor:
             isinstance(h, _RetainGrad) for h in node.hooks)
 
     # --- devices and dtypes ---------------------------------------------------
-    def to(self, *args, dtype=None, device=None, copy=False):
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
+           memory_format=None):
+        # non_blocking and memory_format are accepted for PyTorch's signature: copies here
+        # are synchronous, and every tensor is contiguous in the one layout there is
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype

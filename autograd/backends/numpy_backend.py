@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .device import device
+
 
 class _ArrayNamespace(SimpleNamespace):
     """An array module's loaded names plus extras: lookups are plain dict lookups;
@@ -148,7 +150,7 @@ class NumpyBackend:
     is_gpu = False
 
     def __init__(self, name='cpu'):
-        self.name = name
+        self.name = device.of_backend(name)     # a str: what tensors report as .device
         self.rng = np.random.default_rng()
         self.xp = _namespace(np, self._extras(np))
 

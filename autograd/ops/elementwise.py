@@ -6,6 +6,7 @@ reduced by the engine, so backward returns them at the output's shape.
 """
 import math
 
+from ..dtypes import _default as _default_float
 from ..function import Function
 
 _SQRT1_2 = 1 / math.sqrt(2)
@@ -55,7 +56,7 @@ class Div(Function):
         out = a / b
         if out.dtype.kind == 'f' and getattr(a, 'dtype', None) is not None \
                 and a.dtype.kind in 'iub' and getattr(b, 'dtype', a.dtype).kind in 'iub':
-            out = out.astype('float32')        # int / int -> float32, as PyTorch
+            out = out.astype(_default_float[0])     # int / int -> float32, as PyTorch
         self.save_for_backward(a if self.needs_grad(1) else None, b)
         return out
 

@@ -1,0 +1,148 @@
+"""PyTorch's surface as ported programs reach it: torch.nn / torch.optim / torch.utils.data /
+torch.autograd through the top-level module, torch.device and torch.accelerator, the dtype
+aliases, the default dtype, and the grad-mode helpers."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+
+# --- torch.nn, torch.optim, torch.utils.data, torch.autograd -------------------------------
+def test_importing_autograd_imports_no_nn():
+    code = ("import sys, autograd; "
+            "print(sorted(m for m in sys.modules if m == 'nn' or m.startswith(('nn.', 'autograd.nn'))))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == '[]'
+
+
+def test_submodules_through_attributes():
+    assert ag.nn is nn
+    assert ag.nn.init.normal_ is nn.init.normal_
+    assert ag.nn.functional.relu is nn.functional.relu
+    assert ag.nn.utils.clip_grad_norm_ is nn.utils.clip_grad_norm_
+    assert ag.optim is nn.optim and ag.optim.AdamW is nn.optim.AdamW
+    assert ag.optim.lr_scheduler.StepLR is nn.optim.lr_scheduler.StepLR
+    assert ag.utils.data is nn.data and ag.utils.data.DataLoader is nn.data.DataLoader
+    assert ag.autograd.grad is ag.grad and ag.autograd.backward is ag.backward
+    assert ag.autograd.functional.hessian is ag.functional.hessian
+    with pytest.raises(AttributeError, match='no attribute'):
+        ag.utils.nonexistent
+
+
+def test_import_statements_give_the_same_modules():
+    code = """
+from autograd.utils.data import DataLoader, TensorDataset
+from autograd.optim.lr_scheduler import StepLR
+from autograd.autograd.functional import jacobian
+from autograd.autograd import grad
+import autograd.nn as tnn, autograd.nn.functional as F, autograd.optim as optim
+import nn, nn.functional, nn.data, nn.optim.lr_scheduler, autograd.functional
+assert tnn is nn and F is nn.functional and optim is nn.optim
+assert DataLoader is nn.data.DataLoader and StepLR is nn.optim.lr_scheduler.StepLR
+assert jacobian is autograd.functional.jacobian
+print('ok')
+"""
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert out.stdout.strip() == 'ok', out.stderr
+
+
+# --- torch.device --------------------------------------------------------------------------
+def test_device_type_index_repr():
+    d = ag.device('cuda', 1)
+    assert (d.type, d.index, str(d), repr(d)) == ('cuda', 1, 'cuda:1', "device(type='cuda', index=1)")
+    assert ag.device('cuda:1') == d == 'cuda:1'
+    assert ag.device('cpu').index is None and repr(ag.device('cpu')) == "device(type='cpu')"
+    assert ag.device(0) == 'cuda:0'
+    assert ag.device(d) is d
+    assert f'{d}' == 'cuda:1' and {d: 1}['cuda:1'] == 1
+    assert ag.device('cuda') != ag.device('cuda:0')             # as in PyTorch
+
+
+@pytest.mark.parametrize('args, match', [
+    (('gpu',), "unknown device type 'gpu'"), (('cuda:x',), 'invalid device string'),
+    (('cuda:-1',), 'invalid device string'), (('cuda:0', 1), 'already includes an index'),
+    (('cuda', -1), 'index must be an int >= 0'), ((None,), 'expected a device string')])
+def test_device_rejects_bad_input(args, match):
+    with pytest.raises((RuntimeError, TypeError), match=match):
+        ag.device(*args)
+
+
+def test_device_wherever_a_device_string_goes():
+    cpu = ag.device('cuda' if ag.cuda.is_available() else 'cpu')
+    x = ag.ones(2, 3, device=cpu)
+    assert x.device == cpu and isinstance(x.device, ag.device) and x.device.type == cpu.type
+    assert x.to(ag.device('cpu'), non_blocking=True).device == 'cpu'
+    assert ag.tensor([1.0], device=ag.device('cpu')).device == 'cpu'
+    model = nn.Linear(3, 2).to(ag.device('cpu'))
+    assert model(x.cpu()).device == 'cpu'
+
+
+def test_accelerator_and_backend_flags():
+    available = ag.cuda.is_available()
+    assert ag.accelerator.is_available() == available
+    assert ag.accelerator.device_count() == ag.cuda.device_count()
+    current = ag.accelerator.current_accelerator()
+    assert current == (ag.device('cuda') if available else None)
+    assert ag.accelerator.current_device_index() == (0 if available else -1)
+    assert ag.backends.mps.is_available() is False
+    ag.backends.cudnn.benchmark = True          # tutorials set these; harmless here
+    ag.backends.cudnn.deterministic = True
+    assert ag.backends.cudnn.is_available() is False
+
+
+# --- dtypes ----------------------------------------------------------------------------------
+def test_dtype_aliases_are_pytorchs():
+    pairs = {ag.long: np.int64, ag.int: np.int32, ag.short: np.int16, ag.float: np.float32,
+             ag.double: np.float64, ag.half: np.float16, ag.bool: np.bool_, ag.uint8: np.uint8,
+             ag.int8: np.int8, ag.cfloat: np.complex64}
+    for alias, expected in pairs.items():
+        assert np.dtype(alias) == np.dtype(expected)
+    assert ag.zeros(2, dtype=ag.long).dtype == ag.long
+    assert ag.tensor([1, 2]).dtype == ag.int64 and ag.tensor([1.0]).dtype == ag.float32
+    with pytest.raises(AttributeError, match='NumPy has no bfloat16'):
+        ag.bfloat16
+
+
+def test_default_dtype():
+    assert ag.get_default_dtype() == np.float32
+    try:
+        ag.set_default_dtype(ag.float64)
+        assert ag.get_default_dtype() == np.float64
+        for t in (ag.tensor([1.5]), ag.zeros(2), ag.randn(2), ag.arange(0.0, 1.0, 0.5),
+                  ag.tensor([1, 2]) / ag.tensor([2, 2]), nn.Linear(2, 2).weight):
+            assert t.dtype == np.float64
+        assert ag.tensor([1]).dtype == np.int64
+    finally:
+        ag.set_default_dtype(ag.float32)
+    assert ag.zeros(2).dtype == np.float32
+    with pytest.raises(TypeError, match='only floating-point'):
+        ag.set_default_dtype(ag.int64)
+
+
+# --- grad modes ------------------------------------------------------------------------------
+def test_inference_mode_and_set_detect_anomaly():
+    x = ag.ones(2, requires_grad=True)
+    with ag.inference_mode():
+        assert not (x * 2).requires_grad
+    with ag.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @ag.inference_mode
+    def bare():
+        return (x * 2).requires_grad
+
+    @ag.inference_mode()
+    def called():
+        return (x * 2).requires_grad
+    assert not bare() and not called() and (x * 2).requires_grad
+    ag.autograd.set_detect_anomaly(True)
+    assert ag.is_anomaly_enabled()
+    with ag.autograd.set_detect_anomaly(False):
+        assert not ag.is_anomaly_enabled()
+    assert ag.is_anomaly_enabled()
+    ag.autograd.set_detect_anomaly(False)
+    assert not ag.is_anomaly_enabled()
