@@ -326,6 +326,16 @@ class Tensor:
         return (_rebuild, (self._backend.to_numpy(self.array), self.device, self.requires_grad))
 
     # --- display --------------------------------------------------------------
+    def __format__(self, spec):
+        """f"{loss:.4f}" formats a 0-d tensor as its Python number, as PyTorch does."""
+        if self.array.ndim == 0:
+            return self.item().__format__(spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: "
+                            f"only 0-d tensors take one, this one has shape {self.shape}; "
+                            "format t.item() or t.tolist() instead")
+        return str(self)
+
     def __repr__(self):
         import numpy as np              # display only: the data may live on a GPU
         body = np.array2string(self._backend.to_numpy(self.array), separator=', ',

@@ -146,3 +146,13 @@ def test_inference_mode_and_set_detect_anomaly():
     assert ag.is_anomaly_enabled()
     ag.autograd.set_detect_anomaly(False)
     assert not ag.is_anomaly_enabled()
+
+
+# --- display ---------------------------------------------------------------------------------
+def test_format_spec_on_0d_tensors():
+    loss = ag.tensor(1.23456)
+    assert f"{loss:.4f}" == '1.2346' and '{:+.2f}'.format(ag.tensor(2.0)) == '+2.00'
+    assert f"{ag.tensor(7):>3}" == '  7' and f"{ag.tensor(True)}" == 'True'
+    assert f"{ag.tensor([1.5])}" == str(ag.tensor([1.5]))
+    with pytest.raises(TypeError, match=r"only 0-d tensors take one, this one has shape \(1,\)"):
+        f"{ag.tensor([1.5]):.2f}"
