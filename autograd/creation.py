@@ -72,16 +72,19 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
-    return zeros(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False):
-    return ones(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return empty(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(t.shape, fill_value, dtype=_dt(dtype, t.dtype), device=device or t.device,
-                requires_grad=requires_grad)
+    return full(t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype, device))
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -105,6 +108,13 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
                    requires_grad)
 
 
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps)."""
+    backend = backends.get(device)
+    data = backend.xp.logspace(start, end, steps, base=base).astype(_dt(dtype))
+    return _finish(data, backend, requires_grad)
+
+
 # --- random ---------------------------------------------------------------------
 def manual_seed(seed):
     """Seed every backend's generator (CPU, and each GPU already in use or used later)."""
@@ -125,34 +135,77 @@ def default_generator(device=None):
     return backend.rng
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def _generator(generator, device):
+    return default_generator(device) if generator is None else generator
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = default_generator(device).random(_shape(size), dtype=_dt(dtype))
+    data = _generator(generator, device).random(_shape(size), dtype=_dt(dtype))
+    return _finish(backend.asarray(data), backend, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    backend = backends.get(device)
+    data = _generator(generator, device).standard_normal(_shape(size), dtype=_dt(dtype))
+    return _finish(backend.asarray(data), backend, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers in [low, high): randint(high, size) or randint(low, high, size), as PyTorch."""
+    if size is None and high is not None and not isinstance(high, int):
+        low, high, size = 0, low, high          # randint(high, size)
+    elif high is None:
+        low, high = 0, low                      # randint(high, size=...)
+    if size is None:
+        raise TypeError("randint: missing the size argument: randint(high, size) or "
+                        "randint(low, high, size), e.g. randint(10, (3,))")
+    if not low < high:
+        raise ValueError(f"randint: expects low < high, got low={low}, high={high}")
+    backend = backends.get(device)
+    data = _generator(generator, device).integers(low, high, size=_shape((size,)), dtype='int64')
+    return _finish(backend.asarray(data).astype(_dt(dtype, 'int64'), copy=False), backend,
+                   requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    backend = backends.get(device)
+    data = backend.asarray(_generator(generator, device).permutation(n)).astype(_dt(dtype, 'int64'))
     return _finish(data, backend, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
-    backend = backends.get(device)
-    data = default_generator(device).standard_normal(_shape(size), dtype=_dt(dtype))
-    return _finish(data, backend, requires_grad)
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Normal draws: elementwise for tensor `mean`/`std` (broadcast), or of `size` for numbers."""
+    like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    if like is not None:
+        m = mean.array if isinstance(mean, Tensor) else mean
+        sd = std.array if isinstance(std, Tensor) else std
+        backend = like._backend
+        shape = backend.xp.broadcast_shapes(backend.xp.shape(m), backend.xp.shape(sd))
+        z = backend.asarray(_generator(generator, like.device).standard_normal(shape))
+        return _finish((z * sd + m).astype(like.dtype), backend, requires_grad)
+    if size is None:
+        raise TypeError("normal: give `size` when mean and std are numbers, e.g. normal(0, 1, (3,))")
+    out = randn(size, generator=generator, dtype=dtype, device=device) * std + mean
+    return out.requires_grad_() if requires_grad else out
 
 
-def randint(low, high=None, size=(), dtype=None, device=None):
-    if high is None:
-        low, high = 0, low
-    backend = backends.get(device)
-    data = default_generator(device).integers(low, high, size=tuple(size), dtype=_dt(dtype, 'int64'))
-    return _finish(backend.asarray(data), backend, False)
-
-
-def randperm(n, device=None):
-    backend = backends.get(device)
-    return _finish(backend.asarray(default_generator(device).permutation(n)), backend, False)
+def _like(t, dtype, device):
+    return dict(dtype=_dt(dtype, t.dtype), device=device or t.device)
 
 
 def rand_like(t, dtype=None, device=None, requires_grad=False):
-    return rand(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
 
 
 def randn_like(t, dtype=None, device=None, requires_grad=False):
-    return randn(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def randint_like(t, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    """randint_like(t, high) or randint_like(t, low, high), in t's dtype by default."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, requires_grad=requires_grad, **_like(t, dtype, device))

@@ -156,3 +156,102 @@ def test_format_spec_on_0d_tensors():
     assert f"{ag.tensor([1.5])}" == str(ag.tensor([1.5]))
     with pytest.raises(TypeError, match=r"only 0-d tensors take one, this one has shape \(1,\)"):
         f"{ag.tensor([1.5]):.2f}"
+
+
+# --- type promotion (PyTorch's, not NumPy's) ---------------------------------------------------
+def _t(dtype, shape=(2,)):
+    return ag.ones(*shape, dtype=dtype) if shape else ag.tensor(1, dtype=dtype)
+
+
+@pytest.mark.parametrize('make, expected', [
+    (lambda: _t(ag.float32) + _t(ag.int64), np.float32),
+    (lambda: _t(ag.int64) * _t(ag.float32), np.float32),
+    (lambda: _t(ag.int64) / _t(ag.int64), np.float32),
+    (lambda: _t(ag.uint8) / _t(ag.uint8), np.float32),
+    (lambda: _t(ag.bool) + _t(ag.int32), np.int32),
+    (lambda: _t(ag.bool) + 2, np.int64),
+    (lambda: _t(ag.bool) + 2.5, np.float32),
+    (lambda: _t(ag.int32) + 2.5, np.float32),
+    (lambda: _t(ag.int32) + 2, np.int32),
+    (lambda: 2.5 - _t(ag.int64), np.float32),
+    (lambda: 2.0 ** _t(ag.int64), np.float32),
+    (lambda: _t(ag.int64) ** 2, np.int64),
+    (lambda: _t(ag.float16) + _t(ag.int64), np.float16),
+    (lambda: _t(ag.uint8) + _t(ag.int8), np.int16),
+    (lambda: _t(ag.float32) + _t(ag.float64), np.float64),
+    (lambda: _t(ag.float32) + _t(ag.float64, ()), np.float32),   # 0-d gives way within a category
+    (lambda: _t(ag.int32) + _t(ag.int64, ()), np.int32),
+    (lambda: _t(ag.int32) * _t(ag.float64, ()), np.float64),     # ... not across categories
+    (lambda: _t(ag.float32) + np.arange(2), np.float32),
+    (lambda: np.arange(2) + _t(ag.float32), np.float32),
+    (lambda: _t(ag.int32) + (1 + 2j), np.complex64),
+    (lambda: ag.where(_t(ag.bool), _t(ag.int64), 0.5), np.float32),
+    (lambda: ag.where(_t(ag.bool), 0.0, 1.0), np.float32),
+    (lambda: ag.maximum(_t(ag.float32), _t(ag.int64)), np.float32),
+    (lambda: _t(ag.float32) % _t(ag.int64), np.float32),
+    (lambda: _t(ag.int64) // _t(ag.int64), np.int64),
+    (lambda: ag.cat([_t(ag.float32), _t(ag.int64)]), np.float32),
+    (lambda: ag.stack([_t(ag.float32), _t(ag.float64)]), np.float64),
+])
+def test_promotion_follows_pytorch(make, expected):
+    assert make().dtype == expected
+
+
+def test_promotion_computes_in_the_result_dtype_and_differentiates():
+    x = ag.tensor([1.5, 2.5], requires_grad=True)
+    idx = ag.tensor([3, 4])
+    y = x * idx + idx / 2
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.array, [6.0, 12.0])
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [3.0, 4.0]
+    big = ag.tensor([2 ** 40 + 1])                  # int64 that float32 cannot hold exactly
+    assert (big + ag.tensor([0.0])).item() == np.float32(2 ** 40 + 1)
+    try:
+        ag.set_default_dtype(ag.float64)
+        assert (ag.tensor([1, 2]) / 2).dtype == np.float64 and (idx * 0.5).dtype == np.float64
+    finally:
+        ag.set_default_dtype(ag.float32)
+
+
+# --- factories with PyTorch's overloads ---------------------------------------------------------
+def test_randint_overloads():
+    for t, low, high in ((ag.randint(10, (200,)), 0, 10), (ag.randint(3, 6, (200,)), 3, 6),
+                         (ag.randint(5, size=(200,)), 0, 5),
+                         (ag.randint(low=2, high=4, size=(200,)), 2, 4)):
+        assert t.dtype == np.int64 and t.shape == (200,)
+        assert set(t.tolist()) == set(range(low, high))
+    assert ag.randint(0, 10, (2, 3), dtype=ag.float32).dtype == np.float32
+    with pytest.raises(TypeError, match='missing the size argument'):
+        ag.randint(10)
+    with pytest.raises(ValueError, match='low < high'):
+        ag.randint(5, 5, (2,))
+
+
+def test_generator_seeds_factories_and_data_splits():
+    g = ag.Generator().manual_seed(42)
+    first = ag.randn(3, generator=g)
+    assert g.manual_seed(42) is g and g.initial_seed() == 42
+    assert ag.equal(first, ag.randn(3, generator=g))
+    state = g.get_state()
+    a = ag.randperm(6, generator=g)
+    g.set_state(state)
+    assert ag.equal(a, ag.randperm(6, generator=g)) and sorted(a.tolist()) == list(range(6))
+    ds = nn.data.TensorDataset(ag.arange(10))
+    splits = [nn.data.random_split(ds, [0.8, 0.2], generator=ag.Generator().manual_seed(1))
+              for _ in range(2)]
+    assert [int(x[0]) for x in splits[0][1]] == [int(x[0]) for x in splits[1][1]]
+
+
+def test_like_factories_logspace_normal():
+    x = ag.ones(2, 3, dtype=ag.float64)
+    for t in (ag.empty_like(x), ag.randn_like(x), ag.rand_like(x), ag.randint_like(x, 5),
+              ag.full_like(x, 2)):
+        assert t.shape == (2, 3) and t.dtype == np.float64
+    r = ag.randint_like(x, 3, 5)
+    assert set(np.unique(r.array)) <= {3.0, 4.0}
+    np.testing.assert_allclose(ag.logspace(0, 2, 3).array, [1, 10, 100])
+    assert ag.logspace(0, 3, 4, base=2).tolist() == [1, 2, 4, 8]
+    n = ag.normal(ag.full((2000,), 3.0), ag.full((2000,), 0.1))
+    assert abs(n.mean().item() - 3) < 0.02 and n.dtype == np.float32
+    assert ag.normal(0.0, 1.0, (4, 2)).shape == (4, 2)

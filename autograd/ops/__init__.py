@@ -10,6 +10,7 @@ from . import elementwise as E
 from . import linalg as L
 from . import math_api as m
 from . import shape_api as s
+from . import torch_api as P
 
 FUNCTIONS = {name: getattr(m, name) for name in (
     'add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt',
@@ -46,6 +47,13 @@ METHODS.update({
     'absolute': m.abs, 'negative': m.neg,
 })
 
+# --- PyTorch porting names (ops/torch_api.py): compositions of the ops above -------------
+FUNCTIONS.update({name: getattr(P, name) for name in (
+    't', 'mm', 'bmm', 'narrow', 'numel', 'is_floating_point', 'bernoulli')})
+METHODS.update({name: getattr(P, name) for name in (
+    't', 'mm', 'bmm', 'narrow', 'type_as', 'contiguous', 'is_contiguous', 'is_floating_point',
+    'new_zeros', 'new_ones', 'new_empty', 'new_full', 'new_tensor', 'masked_fill_', 'uniform_',
+    'normal_', 'bernoulli', 'bernoulli_')})
 
 
 def _direct(op, unary=False):
@@ -70,9 +78,10 @@ _fast_apply = Function.apply_fast.__func__
 # Operators call the op's apply directly (the hot path: no wrapper). Python
 # scalars, lists and NumPy arrays reach forward as constants.
 OPERATORS = {
-    '__add__': _direct(E.Add), '__radd__': lambda a, b: E.Add.apply(b, a),
+    # b + a and b * a: the same IEEE results as a + b and a * b, on the fast path
+    '__add__': _direct(E.Add), '__radd__': _direct(E.Add),
     '__sub__': _direct(E.Sub), '__rsub__': lambda a, b: E.Sub.apply(b, a),
-    '__mul__': _direct(E.Mul), '__rmul__': lambda a, b: E.Mul.apply(b, a),
+    '__mul__': _direct(E.Mul), '__rmul__': _direct(E.Mul),
     '__truediv__': _direct(E.Div), '__rtruediv__': lambda a, b: E.Div.apply(b, a),
     '__pow__': _direct(E.Pow), '__rpow__': lambda a, b: E.Pow.apply(b, a),
     '__mod__': m.remainder, '__rmod__': lambda a, b: m.remainder(b, a),
