@@ -214,6 +214,13 @@ ROWS.update({
     'type_as': (lambda a: a.type_as(a) * 2, lambda: [R(2, 3)]),
     'contiguous': (lambda a: a.T.contiguous() * a.contiguous().T, lambda: [R(3, 3)]),
     'masked_fill_': (lambda a: (a * 1).masked_fill_(I([True, False, True]), 0.5), lambda: [R(2, 3)]),
+    'addmm': (lambda c, a, b: ag.addmm(c, a, b, beta=0.5, alpha=2) + c.addmm(a, b),
+              lambda: [R(2, 4), R(2, 3), R(3, 4)]),
+    'log2': (lambda a: ag.log2(a) + a.log2(), lambda: [P(2, 3)]),
+    'log10': (lambda a: ag.log10(a) + a.log10(), lambda: [P(2, 3)]),
+    'lerp': (lambda a, b, w: ag.lerp(a, b, w) + a.lerp(b, 0.3), lambda: [R(2, 3), R(2, 3), R(3)]),
+    'masked_select': (lambda a: ag.masked_select(a, I([True, False, True])) * 2
+                      + a.masked_select(a > 0).sum(), lambda: [R(2, 3)]),
 })
 NOT_DIFFERENTIABLE.update({
     'numel': lambda a, b: ag.numel(a) == 12,
@@ -231,6 +238,14 @@ NOT_DIFFERENTIABLE.update({
     'bernoulli': lambda a, b: set(ag.bernoulli(ag.full((100,), 0.5)).tolist()) == {0.0, 1.0}
     and ag.full((2,), 0.5).bernoulli(p=0.0).sum().item() == 0,
     'bernoulli_': lambda a, b: ag.zeros(50).bernoulli_(1.0).sum().item() == 50,
+    'nelement': lambda a, b: a.nelement() == 12,
+    'detach': lambda a, b: not ag.detach(a).requires_grad and np.shares_memory(ag.detach(a).array, a.array),
+    'nonzero': lambda a, b: np.array_equal(ag.nonzero(a > 0).numpy(), np.argwhere(a.array > 0))
+    and all(np.array_equal(t.numpy(), n) for t, n in zip((a > 0).nonzero(as_tuple=True),
+                                                         np.nonzero(a.array > 0))),
+    'argwhere': lambda a, b: np.array_equal((a < 0).argwhere().numpy(), np.argwhere(a.array < 0)),
+    'count_nonzero': lambda a, b: ag.count_nonzero(a > 0).item() == (a.array > 0).sum()
+    and np.array_equal((a > 0).count_nonzero(dim=0).numpy(), (a.array > 0).sum(0)),
 })
 
 

@@ -255,3 +255,25 @@ def test_like_factories_logspace_normal():
     n = ag.normal(ag.full((2000,), 3.0), ag.full((2000,), 0.1))
     assert abs(n.mean().item() - 3) < 0.02 and n.dtype == np.float32
     assert ag.normal(0.0, 1.0, (4, 2)).shape == (4, 2)
+
+
+def test_small_names_tutorials_use():
+    assert ag.cuda.manual_seed(0) is None and ag.cuda.manual_seed_all(0) is None
+    x = ag.randn(3, 4)
+    assert x.nelement() == 12 and ag.numel(x) == 12 and ag.Tensor is type(x)
+    assert x.to('cpu', non_blocking=True) is x
+    data = ag.arange(20)
+    batched = data.narrow(0, 0, 18).view(3, -1).t().contiguous()
+    assert batched.shape == (6, 3) and batched.is_contiguous() and batched[1, 2].item() == 13
+    with pytest.raises(Exception, match='narrow: start 15 and length 10'):
+        data.narrow(0, 15, 10)
+    with pytest.raises(Exception, match='mm: expected a tensor with 2 dimensions'):
+        ag.mm(ag.ones(3), ag.ones(3, 1))
+    with pytest.raises(Exception, match='bmm: batch sizes differ'):
+        ag.bmm(ag.ones(2, 3, 4), ag.ones(3, 4, 5))
+    with pytest.raises(Exception, match='t: expects a tensor with <= 2 dimensions'):
+        ag.ones(2, 2, 2).t()
+    assert ag.ones(3).t().shape == (3,)
+    w = ag.zeros(2, 3, dtype=ag.int64)
+    with pytest.raises(Exception, match='uniform_: fills floating point tensors'):
+        w.uniform_()

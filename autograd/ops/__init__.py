@@ -49,9 +49,11 @@ METHODS.update({
 
 # --- PyTorch porting names (ops/torch_api.py): compositions of the ops above -------------
 FUNCTIONS.update({name: getattr(P, name) for name in (
-    't', 'mm', 'bmm', 'narrow', 'numel', 'is_floating_point', 'bernoulli')})
+    't', 'mm', 'bmm', 'addmm', 'narrow', 'numel', 'is_floating_point', 'bernoulli', 'log2',
+    'log10', 'lerp', 'masked_select', 'nonzero', 'argwhere', 'count_nonzero', 'detach')})
 METHODS.update({name: getattr(P, name) for name in (
-    't', 'mm', 'bmm', 'narrow', 'type_as', 'contiguous', 'is_contiguous', 'is_floating_point',
+    't', 'mm', 'bmm', 'addmm', 'narrow', 'log2', 'log10', 'lerp', 'masked_select', 'nonzero',
+    'argwhere', 'count_nonzero', 'nelement', 'type_as', 'contiguous', 'is_contiguous', 'is_floating_point',
     'new_zeros', 'new_ones', 'new_empty', 'new_full', 'new_tensor', 'masked_fill_', 'uniform_',
     'normal_', 'bernoulli', 'bernoulli_')})
 

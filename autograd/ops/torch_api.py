@@ -61,6 +61,57 @@ def narrow(x, dim, start, length):
     return x[(slice(None),) * dim + (slice(start, start + length),)]
 
 
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), as torch.addmm."""
+    product = mm(mat1, mat2)
+    return (input if beta == 1 else input * beta) + (product if alpha == 1 else product * alpha)
+
+
+# --- elementwise compositions ---------------------------------------------------------------
+_LN2, _LN10 = 0.6931471805599453, 2.302585092994046
+
+
+def log2(x):
+    return m.log(x) / _LN2
+
+
+def log10(x):
+    return m.log(x) / _LN10
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input)."""
+    return input + weight * (end - input)
+
+
+# --- selections -----------------------------------------------------------------------------
+def masked_select(x, mask):
+    """The entries of x where the (broadcast) mask is True, as a 1-D tensor (differentiable)."""
+    mask = m.tensor_of(mask, x)
+    if mask.shape != x.shape:
+        x, mask = s.broadcast_to(x, _broadcast(x, mask)), s.broadcast_to(mask, _broadcast(x, mask))
+    return x[mask]
+
+
+def _broadcast(a, b):
+    return a._backend.xp.broadcast_shapes(a.shape, b.shape)
+
+
+def nonzero(x, *, as_tuple=False):
+    """Indices of the nonzero entries: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
+    found = x._backend.xp.argwhere(x.array).astype('int64')
+    wrap = lambda a: make_tensor(a, x._backend, False, None, None)   # noqa: E731
+    return tuple(wrap(column.copy()) for column in found.T) if as_tuple else wrap(found)
+
+
+def argwhere(x):
+    return nonzero(x)
+
+
+def count_nonzero(x, dim=None):
+    return (x != 0).sum(dim=dim)
+
+
 # --- dtypes, layout ------------------------------------------------------------------
 def type_as(x, other):
     return x.type(other.dtype)
@@ -81,6 +132,13 @@ def is_floating_point(x):
 
 def numel(x):
     return x.numel()
+
+
+nelement = numel
+
+
+def detach(x):
+    return x.detach()
 
 
 # --- new tensors like this one -----------------------------------------------------------
