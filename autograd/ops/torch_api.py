@@ -7,7 +7,7 @@ existing ops, so there is no backward to write here.
 """
 from .. import creation, errors
 from ..tensor import make_tensor
-from . import math_api as m, shape_api as s
+from . import elementwise as E, math_api as m, shape_api as s
 
 
 def _dims(name, x, wanted):
@@ -72,11 +72,11 @@ _LN2, _LN10 = 0.6931471805599453, 2.302585092994046
 
 
 def log2(x):
-    return m.log(x) / _LN2
+    return E.Log.apply(x) / _LN2
 
 
 def log10(x):
-    return m.log(x) / _LN10
+    return E.Log.apply(x) / _LN10
 
 
 def lerp(input, end, weight):
@@ -119,7 +119,7 @@ def type_as(x, other):
 
 def contiguous(x, memory_format=None):
     """x itself when its memory is in row-major order, else a row-major copy."""
-    return x if x.array.flags.c_contiguous else m.clone(x)
+    return x if x.array.flags.c_contiguous else E.Clone.apply(x)
 
 
 def is_contiguous(x, memory_format=None):
