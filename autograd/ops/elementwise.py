@@ -24,7 +24,7 @@ class Add(Function):
 
     def forward(self, xp, a, b):
         out = a + b
-        if out.dtype is not getattr(a, 'dtype', None):
+        if out.dtype is not a.dtype:        # `a` is always an array here: + and * take it first
             out = recompute(operator.add, out, a, b)
         return out
 
@@ -54,7 +54,7 @@ class Mul(Function):
         if edges is not None:
             self.saved = (b if edges[0] is not None else None, a if edges[1] is not None else None)
         out = a * b
-        if out.dtype is not getattr(a, 'dtype', None):
+        if out.dtype is not a.dtype:
             out = recompute(operator.mul, out, a, b)
         return out
 
