@@ -277,3 +277,61 @@ def test_small_names_tutorials_use():
     w = ag.zeros(2, 3, dtype=ag.int64)
     with pytest.raises(Exception, match='uniform_: fills floating point tensors'):
         w.uniform_()
+
+
+def test_a_pytorch_style_program_runs_with_its_imports_changed(capsys):
+    """Written as a PyTorch tutorial would be; only the import lines differ."""
+    import autograd as torch
+    import autograd.nn as tnn
+    import autograd.nn.functional as F
+    from autograd.utils.data import DataLoader, TensorDataset
+
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad_output
+
+    device = torch.accelerator.current_accelerator() if torch.accelerator.is_available() else "cpu"
+    device = torch.device(device)
+    torch.manual_seed(0)
+    X = torch.randn(256, 2)
+    y = (X[:, 0] * X[:, 1] > 0).long()
+    loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True,
+                        generator=torch.Generator().manual_seed(0))
+
+    class Net(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = tnn.Linear(2, 32)
+            self.fc2 = tnn.Linear(32, 2)
+            torch.nn.init.normal_(self.fc1.weight, std=0.5)
+
+        def forward(self, x):
+            return self.fc2(Square.apply(self.fc1(x)).tanh())
+
+    model = Net().to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.02)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.5)
+    for epoch in range(30):
+        total, correct = 0.0, 0
+        for xb, yb in loader:
+            xb, yb = xb.to(device, non_blocking=True), yb.to(device)
+            out = model(xb)
+            loss = F.cross_entropy(out, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            total += loss.item() * xb.size(0)
+            correct += (out.argmax(1) == yb).type(torch.float).sum().item()
+        scheduler.step()
+        print(f"epoch {epoch}: loss {total / len(X):.4f} acc {correct / len(X):>5.1%}")
+    with torch.no_grad():
+        accuracy = (model(X.to(device)).argmax(dim=1) == y.to(device)).float().mean()
+    assert accuracy.item() >= 0.9, capsys.readouterr().out
