@@ -3,7 +3,7 @@
 Each takes dtype=, device= and requires_grad= keywords; floating factories
 default to float32 (ag.set_default_dtype) and land on the default device (set_default_device).
 """
-from . import backends
+from . import backends, errors
 from .dtypes import _default as _default_float
 from .tensor import Tensor, as_array, make_tensor
 
@@ -20,22 +20,42 @@ def _finish(data, backend, requires_grad):
     return t.requires_grad_() if requires_grad else t
 
 
-def _shape(size):
+def _shape(size, op='tensor'):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        size = size[0]
+    return tuple(errors.check_size(op, f'size {tuple(size)}: each dim', n) for n in size)
+
+
+def _array(data, dtype, device, op):
+    """as_array, refusing what is not numbers (None, strings, ragged lists) as PyTorch does."""
+    try:
+        array, backend = as_array(data, dtype, device)
+    except (ValueError, TypeError) as e:
+        raise errors.DataError(f"{op}: can't make a tensor of {type(data).__name__} "
+                                f"{_short(data)}: {e}") from None
+    if array.dtype.kind not in 'biufc':
+        raise errors.DataError(
+            f"{op}: can't make a tensor of {type(data).__name__} {_short(data)}: its elements "
+            f"are not numbers or bools (NumPy dtype {array.dtype}); pass numbers, nested "
+            "lists of numbers, or an array")
+    return array, backend
+
+
+def _short(data):
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + '...'
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (Python floats -> float32, ints -> int64)."""
-    array, backend = as_array(data, dtype, device)
+    array, backend = _array(data, dtype, device, 'tensor')
     if isinstance(data, Tensor) or array is data:
         array = array.copy()
     return _finish(array, backend, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
-    array, backend = as_array(data, dtype, device)
+    array, backend = _array(data, dtype, device, 'as_tensor')
     return _finish(array, backend, False)
 
 
@@ -44,22 +64,22 @@ def from_numpy(array):
     return _finish(backends.get('cpu').asarray(array), backends.get('cpu'), False)
 
 
-def _filled(fill, size, dtype, device, requires_grad):
+def _filled(fill, size, dtype, device, requires_grad, op):
     backend = backends.get(device)
-    data = backend.xp.full(_shape(size), fill, dtype=_dt(dtype))
+    data = backend.xp.full(_shape(size, op), fill, dtype=_dt(dtype))
     return _finish(data, backend, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, size, dtype, device, requires_grad, 'zeros')
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(1, size, dtype, device, requires_grad)
+    return _filled(1, size, dtype, device, requires_grad, 'ones')
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, size, dtype, device, requires_grad, 'empty')
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -68,7 +88,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     elif dtype is None and isinstance(fill_value, int):
         dtype = 'int64'
     return _filled(fill_value, (size,) if isinstance(size, int) else tuple(size), dtype, device,
-                   requires_grad)
+                   requires_grad, 'full')
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
@@ -88,6 +108,9 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    errors.check_size('eye', 'n', n)
+    if m is not None:
+        errors.check_size('eye', 'm', m)
     backend = backends.get(device)
     return _finish(backend.xp.eye(n, m, dtype=_dt(dtype)), backend, requires_grad)
 
@@ -98,11 +121,18 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if dtype is None:
         dtype = 'int64' if all(isinstance(v, int) for v in (start, end, step)) else _dt(None)
+    if step == 0:
+        raise errors.ShapeError(f"arange: step must be nonzero, got {step} "
+                                f"(start={start}, end={end})")
+    if (end - start) * step < 0:
+        raise errors.ShapeError(f"arange: start={start} and end={end} are inconsistent with "
+                                f"the sign of step={step}; swap them or negate the step")
     backend = backends.get(device)
     return _finish(backend.xp.arange(start, end, step, dtype=dtype), backend, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    errors.check_size('linspace', 'steps', steps)
     backend = backends.get(device)
     return _finish(backend.xp.linspace(start, end, steps, dtype=_dt(dtype)), backend,
                    requires_grad)
@@ -110,6 +140,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
     """base ** linspace(start, end, steps)."""
+    errors.check_size('logspace', 'steps', steps)
     backend = backends.get(device)
     data = backend.xp.logspace(start, end, steps, base=base).astype(_dt(dtype))
     return _finish(data, backend, requires_grad)
@@ -141,13 +172,13 @@ def _generator(generator, device):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = _generator(generator, device).random(_shape(size), dtype=_dt(dtype))
+    data = _generator(generator, device).random(_shape(size, 'rand'), dtype=_dt(dtype))
     return _finish(backend.asarray(data), backend, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = _generator(generator, device).standard_normal(_shape(size), dtype=_dt(dtype))
+    data = _generator(generator, device).standard_normal(_shape(size, 'randn'), dtype=_dt(dtype))
     return _finish(backend.asarray(data), backend, requires_grad)
 
 
@@ -161,15 +192,17 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if size is None:
         raise TypeError("randint: missing the size argument: randint(high, size) or "
                         "randint(low, high, size), e.g. randint(10, (3,))")
-    if not low < high:
-        raise ValueError(f"randint: expects low < high, got low={low}, high={high}")
+    if low >= high:
+        raise errors.ShapeError(f"randint: low ({low}) must be less than high ({high})")
     backend = backends.get(device)
-    data = _generator(generator, device).integers(low, high, size=_shape((size,)), dtype='int64')
+    data = _generator(generator, device).integers(low, high, size=_shape((size,), 'randint'),
+                                                  dtype='int64')
     return _finish(backend.asarray(data).astype(_dt(dtype, 'int64'), copy=False), backend,
                    requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    errors.check_size('randperm', 'n', n)
     backend = backends.get(device)
     data = backend.asarray(_generator(generator, device).permutation(n)).astype(_dt(dtype, 'int64'))
     return _finish(data, backend, requires_grad)

@@ -23,7 +23,10 @@ def _target(t):
     return t._node if t._node is not None else t
 
 
-def _root_gradients(tensors, grad_tensors, graph):
+def _root_gradients(tensors, grad_tensors, graph, op):
+    if grad_tensors is not None and len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"{op}: got {len(grad_tensors)} gradients for {len(tensors)} "
+                           "outputs; pass one per output (None for a scalar output)")
     roots = []
     for i, t in enumerate(tensors):
         g = None if grad_tensors is None else grad_tensors[i]
@@ -39,12 +42,14 @@ def _root_gradients(tensors, grad_tensors, graph):
                     f"output has shape {t.shape}. Pass gradient= a tensor of that shape.")
             g = t._backend.xp.ones_like(t.array)
         elif isinstance(g, Tensor):
-            if g.shape != t.shape:
-                raise errors.ShapeError(f"backward: gradient has shape {g.shape} but the output "
-                                        f"has shape {t.shape}; they must match")
+            errors.same_device(op, t, g, f'the gradient of output {i}', 'the output')
             g = g if graph else g.array
         else:
             g = t._backend.asarray(g, dtype=t.dtype)
+        if g.shape != t.shape:
+            raise errors.ShapeError(f"{op}: the gradient of output {i} has shape "
+                                    f"{tuple(g.shape)} but the output has shape {t.shape}; "
+                                    "they must match")
         if graph and not isinstance(g, Tensor):
             g = make_tensor(g, t._backend, False, None, None)
         roots.append((t, g))
@@ -88,12 +93,12 @@ def _needed(roots, targets):
     return needed
 
 
-def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
+def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None, op='backward'):
     """The engine. Returns {target: gradient} for `inputs` when given, else fills `.grad`."""
     graph = bool(create_graph)
     if retain_graph is None:
         retain_graph = graph
-    roots = _root_gradients(tensors, grad_tensors, graph)
+    roots = _root_gradients(tensors, grad_tensors, graph, op)
     capture = {id(_target(t)) for t in inputs} if inputs is not None else None
     needed = _needed(roots, capture) if inputs is not None else None
     captured = {}
@@ -177,6 +182,9 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate d(tensors)/d(leaf) into every leaf's `.grad` (or only `inputs`' when given)."""
+    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+    if grad_tensors is not None:
+        grad_tensors = _per_output(grad_tensors)
     if inputs is None:
         run(tensors, grad_tensors, retain_graph, create_graph)
         return
@@ -196,11 +204,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     single = isinstance(inputs, Tensor)
     inputs = (inputs,) if single else tuple(inputs)
     if grad_outputs is not None:
-        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+        grad_outputs = _per_output(grad_outputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
-    found = run(outputs, grad_outputs, retain_graph, create_graph, inputs)
+    found = run(outputs, grad_outputs, retain_graph, create_graph, inputs, 'grad')
     result = []
     for i, t in enumerate(inputs):
         g = found.get(id(_target(t)))
@@ -210,6 +218,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 "Pass allow_unused=True to get None for it.")
         result.append(None if g is None else _as_tensor(g, t._backend))
     return tuple(result)
+
+
+def _per_output(gradients):
+    """One gradient (a Tensor or an array) or a list of them -> a tuple, one per output
+    (a NumPy array is one gradient, not a sequence of rows)."""
+    return tuple(gradients) if isinstance(gradients, (list, tuple)) else (gradients,)
 
 
 def _tensor_namespace():

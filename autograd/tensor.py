@@ -178,8 +178,9 @@ class Tensor(_OpMethods):
 
     def item(self):
         if self.array.size != 1:
-            raise ValueError(f"item(): only one-element tensors can be converted to a Python "
-                             f"scalar; this one has shape {self.shape}")
+            raise errors.ShapeError(f"item(): only one-element tensors can be converted to a "
+                                    f"Python scalar; this one has shape {self.shape} "
+                                    f"({self.array.size} elements)")
         return self.array.item()
 
     def tolist(self):

@@ -54,10 +54,12 @@ class _Line:
         if isinstance(src, _Line):                  # an alias of an earlier line
             fn, meth = src.function, src.method
         elif isinstance(src, type) and issubclass(src, Function):
-            code = src.forward.__code__        # inputs: after self and xp, before defaults
-            inputs = code.co_argcount - 2 - len(src.forward.__defaults__ or ())
+            forward = src.forward              # inputs: after self and xp, before defaults
+            inputs = forward.__code__.co_argcount - 2 - len(forward.__defaults__ or ())
             if inputs == 1:
                 fn, meth = m.unary(src, name), fast(src, unary=True)
+                meth.__name__, meth.__qualname__ = name, f'Tensor.{name}'
+                meth.__doc__ = fn.__doc__
             elif inputs == 2:
                 fn = meth = m.binary(src, name)
             else:
@@ -69,6 +71,7 @@ class _Line:
         self.method = self.method_form or meth
 
 
+# `-> Any`: type checkers then take each line for the method it becomes
 def both(source, method=None) -> Any:
     """ag.<name> and Tensor.<name>; `method` overrides the method form."""
     return _Line(source, True, True, method)

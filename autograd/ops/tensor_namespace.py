@@ -18,6 +18,7 @@ exp, log, sin, cos, tanh, erf, sign, floor, trunc = map(_ag.__getitem__, (
     'exp', 'log', 'sin', 'cos', 'tanh', 'erf', 'sign', 'floor', 'trunc'))
 where, isfinite, matmul, einsum = m.where, m.isfinite, m.matmul, m.einsum
 reshape, broadcast_to, swapaxes, flip = s.reshape, s.broadcast_to, s.swapaxes, s.flip
+clip = m.clamp
 
 
 def _const(x, fill):

@@ -54,7 +54,7 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False, collate_fn=None,
                  generator=None, num_workers=0, pin_memory=False, seed=None):
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
-            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got batch_size={batch_size}")
         if generator is None and seed is not None:
             generator = seed
         self.dataset = dataset

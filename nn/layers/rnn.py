@@ -12,6 +12,7 @@ import autograd as ag
 from autograd.ops.rnn import GRUCellOp, GRUSeqOp, LSTMCellOp, LSTMProjSeqOp, LSTMSeqOp, RNNSeqOp
 
 from .. import init
+from .._module_helpers import check_sizes
 from ..module import Module
 from ..parameter import Parameter
 
@@ -43,6 +44,7 @@ class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
+        check_sizes(mode, input_size=input_size)
         if not isinstance(proj_size, int) or proj_size < 0:
             raise ValueError(f"proj_size should be a non-negative integer, got {proj_size!r}")
         if proj_size and mode != 'LSTM':
@@ -51,11 +53,11 @@ class RNNBase(Module):
             raise ValueError(f"proj_size has to be smaller than hidden_size (got {proj_size} "
                              f">= {hidden_size})")
         if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"hidden_size must be a positive int, got {hidden_size}")
+            raise ValueError(f"{mode}: hidden_size must be a positive int, got {hidden_size}")
         if not isinstance(num_layers, int) or num_layers <= 0:
-            raise ValueError(f"num_layers must be a positive int, got {num_layers}")
+            raise ValueError(f"{mode}: num_layers must be a positive int, got {num_layers}")
         if not 0 <= dropout <= 1 or isinstance(dropout, bool):
-            raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+            raise ValueError(f"{mode}: dropout should be a number in range [0, 1], got {dropout}")
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
@@ -237,6 +239,7 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
+        check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         G = self._gates * hidden_size
         self.weight_ih = Parameter(ag.empty(G, input_size, dtype=dtype, device=device))
