@@ -1,10 +1,14 @@
 """Names PyTorch programs use that are compositions of the other ops.
 
-`t`, `mm`, `bmm`, `narrow`, `masked_fill_`, `type_as`, `contiguous`, the `new_*`
-constructors that copy a tensor's dtype and device, and the in-place random fills
-(`uniform_`, `normal_`, `bernoulli_`). Each checks what PyTorch checks and then calls
-existing ops, so there is no backward to write here.
+Matrix forms (`t`, `mm`, `bmm`, `addmm`, `narrow`), small elementwise compositions
+(`log2`, `log10`, `lerp`), selections (`masked_select`, `nonzero`), layout and dtype
+helpers (`contiguous`, `type_as`), the `new_*` constructors that copy a tensor's dtype
+and device, and the in-place fills (`masked_fill_`, `uniform_`, `normal_`,
+`bernoulli_`). Each checks what PyTorch checks and then calls existing ops, so there
+is no backward to write here.
 """
+import math
+
 from .. import creation, errors
 from ..tensor import make_tensor
 from . import elementwise as E, math_api as m, shape_api as s
@@ -68,7 +72,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 
 # --- elementwise compositions ---------------------------------------------------------------
-_LN2, _LN10 = 0.6931471805599453, 2.302585092994046
+_LN2, _LN10 = math.log(2), math.log(10)
 
 
 def log2(x):
@@ -89,12 +93,9 @@ def masked_select(x, mask):
     """The entries of x where the (broadcast) mask is True, as a 1-D tensor (differentiable)."""
     mask = m.tensor_of(mask, x)
     if mask.shape != x.shape:
-        x, mask = s.broadcast_to(x, _broadcast(x, mask)), s.broadcast_to(mask, _broadcast(x, mask))
+        shape = x._backend.xp.broadcast_shapes(x.shape, mask.shape)
+        x, mask = s.broadcast_to(x, shape), s.broadcast_to(mask, shape)
     return x[mask]
-
-
-def _broadcast(a, b):
-    return a._backend.xp.broadcast_shapes(a.shape, b.shape)
 
 
 def nonzero(x, *, as_tuple=False):
