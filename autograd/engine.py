@@ -16,7 +16,10 @@ import heapq
 from . import errors
 from .function import FREED
 from .grad_mode import anomaly_enabled, grad_enabled
+from .hooks import post_accumulate_hooks
 from .tensor import Tensor, make_tensor
+
+_callbacks = []          # queue_callback's: run once, when the backward under way ends
 
 
 def _target(t):
@@ -75,6 +78,65 @@ def _run_hooks(hooks, g, backend, graph):
     return g
 
 
+def queue_callback(callback):
+    """Run `callback()` when the backward now running ends (DDP waits for its all-reduces
+    there, before any optimizer step); call it from a hook during backward."""
+    _callbacks.append(callback)
+
+
+class _AccumulateGrad:
+    """A heap entry, ordered just after the last node that gives these leaves a gradient.
+
+    Leaves are otherwise given their `.grad` when backward ends; a leaf with a post-
+    accumulate hook gets it (and runs the hook) as soon as its gradient is final, as
+    PyTorch's AccumulateGrad node does, so DDP can start an all-reduce mid-backward.
+    Popped like a node: no saved tensors, no edges; its `backward` accumulates.
+    """
+    name = 'AccumulateGrad'
+    hooks = saved = None
+    edges = meta = ()
+    differentiable_twice = True
+
+    def __init__(self, leaves, backend, accumulate):
+        self.leaves, self.backend, self.accumulate = leaves, backend, accumulate
+
+    def backward(self, xp, _):
+        for leaf in self.leaves:
+            self.accumulate(leaf)
+        return ()
+
+
+def _last_consumers(roots):
+    """{node: [leaves]}: for each leaf with a post-accumulate hook, the reachable node of
+    smallest seq with an edge to it (popped last, so the leaf's gradient is final after it)."""
+    last, seen = {}, set()
+    stack = [r._node for r, _ in roots if r._node is not None]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        for e in n.edges:
+            if e is None:
+                continue
+            if e._is_node:
+                stack.append(e)
+            elif id(e) in post_accumulate_hooks and (id(e) not in last or n.seq < last[id(e)][1].seq):
+                last[id(e)] = (e, n)
+    by_node = {}
+    for leaf, n in last.values():
+        by_node.setdefault(n, []).append(leaf)
+    return by_node
+
+
+def _run_post_hooks(leaf):
+    for hook in tuple(post_accumulate_hooks[id(leaf)][1]):
+        result = hook(leaf)
+        if result is not None:
+            raise TypeError("register_post_accumulate_grad_hook: a hook returned "
+                            f"{type(result).__name__}; post-accumulate hooks must return None")
+
+
 def _needed(roots, targets):
     """Ids of the nodes from which one of `targets` (ids) can be reached: ag.grad runs
     only those."""
@@ -116,6 +178,34 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None, op='back
     # caller (an in-place change to one .grad, as clip_grad_norm_ makes, must not
     # reach another). Views of fresh buffers are fine: W.T's gradient is one.
     given = {id(_buffer(g)) for _, g in roots if not isinstance(g, Tensor)}
+    post = capture is None and bool(post_accumulate_hooks)      # any post-accumulate hooks?
+
+    def accumulate(leaf):
+        g = table.pop(leaf, None)
+        if g is None:
+            return
+        if leaf._hooks:
+            g = _run_hooks(leaf._hooks, g, leaf._backend, graph)
+        if capture is not None:
+            if id(leaf) in capture:
+                captured[id(leaf)] = g
+            return
+        if not graph:
+            buffer = _buffer(g)
+            if id(buffer) in given:
+                g = g.copy()
+                buffer = g
+            given.add(id(buffer))
+        g = _as_tensor(g, leaf._backend)
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        if post and id(leaf) in post_accumulate_hooks:
+            _run_post_hooks(leaf)
+
+    if post:
+        for node, leaves in _last_consumers(roots).items():
+            acc = _AccumulateGrad(leaves, node.backend, accumulate)
+            table[acc] = None
+            heapq.heappush(heap, (0.5 - node.seq, acc))     # right after `node`
     anomaly = anomaly_enabled.get()
     tensor_xp = _tensor_namespace() if graph else None
     token = grad_enabled.set(graph)
@@ -160,23 +250,13 @@ def run(tensors, grad_tensors, retain_graph, create_graph, inputs=None, op='back
                 else:
                     table[edge] = previous + gi
         # what is left in the table are leaves
-        for leaf, g in table.items():
-            if leaf._hooks:
-                g = _run_hooks(leaf._hooks, g, leaf._backend, graph)
-            if capture is not None:
-                if id(leaf) in capture:
-                    captured[id(leaf)] = g
-                continue
-            if not graph:
-                buffer = _buffer(g)
-                if id(buffer) in given:
-                    g = g.copy()
-                    buffer = g
-                given.add(id(buffer))
-            g = _as_tensor(g, leaf._backend)
-            leaf.grad = g if leaf.grad is None else leaf.grad + g
+        for leaf in list(table):
+            accumulate(leaf)
+        while _callbacks:
+            _callbacks.pop(0)()
     finally:
         grad_enabled.reset(token)
+        _callbacks.clear()
     return captured
 
 
@@ -195,6 +275,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if g is not None:
             g = _as_tensor(g, t._backend)
             t.grad = g if t.grad is None else t.grad + g
+            if id(t) in post_accumulate_hooks:
+                _run_post_hooks(t)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

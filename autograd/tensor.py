@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from . import backends, errors
 from .dtypes import _default as _default_float
 from .grad_mode import grad_enabled
+from .hooks import add_post_accumulate_hook
 
 if TYPE_CHECKING:       # editors and type checkers find `x.sum` etc. in the op table
     from .ops import TensorOps as _OpMethods
@@ -247,6 +248,20 @@ class Tensor(_OpMethods):
         position = next((i for i, h in enumerate(hooks) if isinstance(h, _RetainGrad)), len(hooks))
         hooks.insert(position, hook)
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """`hook(tensor)` runs once this leaf's `.grad` has been accumulated (it returns None).
+
+        Run as soon as backward has finished this leaf's gradient, before the rest of
+        backward (DistributedDataParallel starts its all-reduces from here)."""
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a "
+                               "tensor that doesn't require gradient")
+        if self._node is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               f"cannot be registered on non-leaf tensors (this one comes from "
+                               f"{self._node.name})")
+        return add_post_accumulate_hook(self, hook)
 
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward."""

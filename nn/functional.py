@@ -619,3 +619,7 @@ from ._functional_attention import multi_head_attention_forward, scaled_dot_prod
 
 __all__ += _functional_conv_rnn.__all__ + ["scaled_dot_product_attention",
                                            "multi_head_attention_forward"]
+
+from ._functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,E501
+
+__all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]

@@ -31,11 +31,15 @@ from typing import Any
 
 from ..function import Function, apply_fast
 from ..tensor import Tensor
+from . import cumulative as C
 from . import elementwise as E
 from . import linalg as L
 from . import math_api as m
+from . import pointwise_api as pw
 from . import shape_api as s
+from . import sorting as so
 from . import torch_api as P
+from . import triangular as tri
 
 
 class _Line:
@@ -226,6 +230,30 @@ class TensorOps:
     __getitem__ = method(s.getitem)
     __setitem__ = method(s.setitem)
     __iter__ = method(lambda self: (self[i] for i in range(len(self))))
+    # --- sorting, selecting, counting and sampling ---------------------------------------
+    sort = both(so.sort)
+    argsort = both(so.argsort)
+    topk = both(so.topk)
+    masked_select = both(so.masked_select)
+    multinomial = both(so.multinomial)
+    unique = both(so.unique)
+    bincount = both(so.bincount)
+    # --- scans, triangles and diagonals ---------------------------------------------------
+    cumsum = both(C.cumsum)
+    cumprod = both(C.cumprod)
+    tril = both(tri.tril)
+    triu = both(tri.triu)
+    diagonal = both(tri.diagonal)
+    diag = both(tri.diag)
+    trace = both(tri.trace)
+    # --- logical and small compositions -----------------------------------------------------
+    logical_and = both(pw.logical_and)
+    logical_or = both(pw.logical_or)
+    logical_xor = both(pw.logical_xor)
+    logical_not = both(pw.logical_not)
+    clamp_min = both(pw.clamp_min)
+    clamp_max = both(pw.clamp_max)
+    lerp = both(pw.lerp)
     # --- in place ----------------------------------------------------------------------
     add_ = method(s.add_)
     sub_ = method(s.sub_)
@@ -275,8 +303,6 @@ class TensorOps:
     narrow = both(P.narrow)
     log2 = both(P.log2)
     log10 = both(P.log10)
-    lerp = both(P.lerp)
-    masked_select = both(P.masked_select)
     masked_fill_ = method(P.masked_fill_)
     nonzero = both(P.nonzero)
     argwhere = both(P.argwhere)

@@ -1,7 +1,7 @@
 """Names PyTorch programs use that are compositions of the other ops.
 
 Matrix forms (`t`, `mm`, `bmm`, `addmm`, `narrow`), small elementwise compositions
-(`log2`, `log10`, `lerp`), selections (`masked_select`, `nonzero`), layout and dtype
+(`log2`, `log10`), selections (`nonzero`, `argwhere`), layout and dtype
 helpers (`contiguous`, `type_as`), the `new_*` constructors that copy a tensor's dtype
 and device, and the in-place fills (`masked_fill_`, `uniform_`, `normal_`,
 `bernoulli_`). Each checks what PyTorch checks and then calls existing ops, so there
@@ -83,21 +83,7 @@ def log10(x):
     return E.Log.apply(x) / _LN10
 
 
-def lerp(input, end, weight):
-    """input + weight * (end - input)."""
-    return input + weight * (end - input)
-
-
 # --- selections -----------------------------------------------------------------------------
-def masked_select(x, mask):
-    """The entries of x where the (broadcast) mask is True, as a 1-D tensor (differentiable)."""
-    mask = m.tensor_of(mask, x)
-    if mask.shape != x.shape:
-        shape = x._backend.xp.broadcast_shapes(x.shape, mask.shape)
-        x, mask = s.broadcast_to(x, shape), s.broadcast_to(mask, shape)
-    return x[mask]
-
-
 def nonzero(x, *, as_tuple=False):
     """Indices of the nonzero entries: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
     found = x._backend.xp.argwhere(x.array).astype('int64')
