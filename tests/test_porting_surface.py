@@ -335,3 +335,8 @@ def test_a_pytorch_style_program_runs_with_its_imports_changed(capsys):
     with torch.no_grad():
         accuracy = (model(X.to(device)).argmax(dim=1) == y.to(device)).float().mean()
     assert accuracy.item() >= 0.9, capsys.readouterr().out
+
+
+def test_distributed_through_the_top_level_module():
+    import autograd.distributed
+    assert ag.distributed is autograd.distributed
