@@ -361,8 +361,9 @@ class Tensor(_OpMethods):
 
     def __repr__(self):
         import numpy as np              # display only: the data may live on a GPU
+        from .printing import array2string_kwargs
         body = np.array2string(self._backend.to_numpy(self.array), separator=', ',
-                               prefix='tensor(', precision=4)
+                               prefix='tensor(', **array2string_kwargs())
         extras = []
         if self.array.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f'dtype={self.array.dtype}')

@@ -341,3 +341,20 @@ def test_distributed_through_the_top_level_module():
     code = "import autograd as torch; print(torch.distributed.__name__)"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert out.stdout.strip() == 'autograd.distributed', out.stderr
+
+
+def test_set_printoptions():
+    x = ag.tensor([3.14159, 1e-5, 100.0])
+    try:
+        assert repr(x) == 'tensor([3.1416e+00, 1.0000e-05, 1.0000e+02])'
+        ag.set_printoptions(precision=2)
+        assert repr(x) == 'tensor([3.14e+00, 1.00e-05, 1.00e+02])'
+        ag.set_printoptions(sci_mode=False)
+        assert repr(x) == 'tensor([  3.14,   0.00, 100.00])'
+        ag.set_printoptions(threshold=5, edgeitems=1)
+        assert repr(ag.arange(10)) == 'tensor([0, ..., 9])'
+        with pytest.raises(ValueError, match='profile must be one of'):
+            ag.set_printoptions(profile='long')
+    finally:
+        ag.set_printoptions(profile='default')
+    assert repr(x) == 'tensor([3.1416e+00, 1.0000e-05, 1.0000e+02])'
