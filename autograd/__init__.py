@@ -14,10 +14,11 @@ from .dtypes import (bool, bool_, cdouble, cfloat, complex64, complex128, double
                      float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
                      long, set_default_dtype, short, uint8)
 from .backends.numpy_backend import Generator
-from .creation import (arange, as_tensor, default_generator, empty, empty_like, eye, from_numpy,
-                       full, full_like, linspace, logspace, manual_seed, normal, ones, ones_like,
-                       rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
-                       zeros, zeros_like)
+from .creation import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                       LongTensor, arange, as_tensor, default_generator, empty, empty_like, eye,
+                       from_numpy, full, full_like, linspace, logspace, manual_seed, normal, ones,
+                       ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
+                       randperm, tensor, zeros, zeros_like)
 from .engine import backward, grad
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck   # the functions shadow the module

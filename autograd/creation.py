@@ -242,3 +242,33 @@ def randint_like(t, low=0, high=None, *, dtype=None, device=None, requires_grad=
     if high is None:
         low, high = 0, low
     return randint(low, high, t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+# --- the legacy typed constructors: torch.FloatTensor(2, 3), torch.LongTensor([1, 2]) -------
+class _TypedTensor(type):
+    """isinstance(t, ag.FloatTensor) asks t's dtype, as PyTorch's legacy types do."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, device=None):
+        """Sizes give a zero tensor of that shape; one sequence or array gives its data."""
+        if all(isinstance(n, int) and not isinstance(n, bool) for n in args):
+            return zeros(*(args or (0,)), dtype=cls.dtype, device=device)    # () -> empty
+        if len(args) > 1:
+            raise TypeError(f"{cls.__name__}: expected sizes (ints) or one sequence of data, "
+                            f"got {args!r}")
+        return tensor(args[0], dtype=cls.dtype, device=device)
+
+
+def _typed(name, dtype):
+    return _TypedTensor(name, (), {'dtype': dtype, '__doc__': f'A {dtype} tensor (legacy form).'})
+
+
+FloatTensor, DoubleTensor, HalfTensor = (_typed('FloatTensor', 'float32'),
+                                         _typed('DoubleTensor', 'float64'),
+                                         _typed('HalfTensor', 'float16'))
+LongTensor, IntTensor, ByteTensor, BoolTensor = (_typed('LongTensor', 'int64'),
+                                                 _typed('IntTensor', 'int32'),
+                                                 _typed('ByteTensor', 'uint8'),
+                                                 _typed('BoolTensor', 'bool'))

@@ -358,3 +358,14 @@ def test_set_printoptions():
     finally:
         ag.set_printoptions(profile='default')
     assert repr(x) == 'tensor([3.1416e+00, 1.0000e-05, 1.0000e+02])'
+
+
+def test_legacy_typed_constructors():
+    a, b = ag.FloatTensor(2, 3), ag.LongTensor([1, 2])
+    assert a.dtype == np.float32 and a.shape == (2, 3) and not a.array.any()
+    assert b.dtype == np.int64 and b.tolist() == [1, 2] and ag.FloatTensor().shape == (0,)
+    assert ag.DoubleTensor([[1, 2]]).dtype == np.float64 and ag.BoolTensor([1, 0]).tolist() == [True, False]
+    assert isinstance(ag.FloatTensor([1.0]), ag.FloatTensor) and not isinstance(b, ag.FloatTensor)
+    assert isinstance(ag.arange(3), ag.LongTensor) and not isinstance([1], ag.LongTensor)
+    with pytest.raises(TypeError, match='expected sizes'):
+        ag.FloatTensor([1], [2])
