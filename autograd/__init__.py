@@ -20,6 +20,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck   # the function
 from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
                         no_grad, set_grad_enabled)
 from .ops import FUNCTIONS as _FUNCTIONS
+from .serialization import load, save   # torch.save / torch.load: .npz, never pickle
 from .tensor import Tensor, is_tensor
 
 globals().update(_FUNCTIONS)
