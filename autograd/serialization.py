@@ -71,6 +71,8 @@ def _encode(obj, path, arrays, who):
     if len(path) > MAX_DEPTH:
         raise ValueError(f"{who}: the object is nested deeper than {MAX_DEPTH} levels (at {where()[:200]!r}); "
                          "does it contain itself?")
+    if isinstance(obj, np.generic):    # first: np.float64 is also a float
+        return {"t": "npscalar", "k": add(check_kind(np.asarray(obj), ARRAY_KINDS))}
     if obj is None or isinstance(obj, (bool, str, int)):
         return obj
     if isinstance(obj, float):
@@ -78,8 +80,6 @@ def _encode(obj, path, arrays, who):
     if isinstance(obj, Tensor):
         arr = check_kind(obj._backend.to_numpy(obj.array), TENSOR_KINDS)
         return {"t": "tensor", "k": add(arr), "rg": bool(obj.requires_grad), "dev": obj.device}
-    if isinstance(obj, np.generic):
-        return {"t": "npscalar", "k": add(check_kind(np.asarray(obj), ARRAY_KINDS))}
     if isinstance(obj, np.ndarray) or type(obj).__module__.split(".")[0] == "cupy":
         return {"t": "ndarray", "k": add(check_kind(backends.of_array(obj).to_numpy(obj), ARRAY_KINDS))}
     if isinstance(obj, dict):
