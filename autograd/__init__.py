@@ -6,7 +6,12 @@
     y.backward()
     x.grad
 """
-from . import backends, cuda, errors
+from ._clash import check as _check_clash
+
+_check_clash(__name__, __file__)   # another distribution's files mixed with ours: say so, first
+__tapegrad__ = True                # nn checks that the autograd it imports is this one
+
+from . import backends, cuda, errors  # noqa: E402
 from .backends import set_default_device
 from .backends.cpu_malloc import tune as _tune_malloc
 from .backends.numpy_backend import (bool_, float16, float32, float64, int8, int16, int32,

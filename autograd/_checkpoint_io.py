@@ -16,16 +16,16 @@ refused before anything is allocated.
 """
 import os
 import re
-import secrets
 import stat
 import time
 
 import numpy as np
 
 STALE_AFTER_S = 24 * 3600
-_CHUNK = 8 << 20                      # bytes read per call: bounds the temporary copy
+_CHUNK = 1 << 20                      # bytes read per call: bounds the temporary copy
 _ZLIB_MAX_RATIO = 1100                # deflate expands at most ~1032x
-_TMP = re.compile(r"^\..+\.tapegrad-(?P<host>[A-Za-z0-9-]*)-(?P<pid>\d+)-[0-9a-f]{8}\.tmp$")
+# our temporary files' names; a pattern string, compiled on first use (import stays cheap)
+_TMP = r"^\..+\.tapegrad-(?P<host>[A-Za-z0-9-]*)-(?P<pid>\d+)-[0-9a-f]{8}\.tmp$"
 TENSOR_KINDS = "biufc"                # dtypes a Tensor can hold
 ARRAY_KINDS = "biufcUS"               # plus fixed-width strings for plain NumPy arrays
 
@@ -44,7 +44,7 @@ def write_atomic(path, write):
     folder = os.path.dirname(os.path.abspath(path))
     clean_stale_temps(folder)
     tmp = os.path.join(folder, f".{os.path.basename(path)}.tapegrad-{_host()}-{os.getpid()}-"
-                               f"{secrets.token_hex(4)}.tmp")
+                               f"{os.urandom(4).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         try:
@@ -99,7 +99,7 @@ def clean_stale_temps(folder):
         return
     host, now = _host(), time.time()
     for name in names:
-        m = _TMP.match(name)
+        m = re.match(_TMP, name)
         if m is None:
             continue
         full = os.path.join(folder, name)
