@@ -159,11 +159,12 @@ def check_member(zf, info, total_size, fail, kinds=ARRAY_KINDS):
 
 
 def read_member(zf, info, total_size, fail, kinds=ARRAY_KINDS):
-    """The array in .npz member ``info``, read in place after ``check_member``."""
+    """The array in .npz member ``info``, read in place after ``check_member``
+    (zipfile hands out bytes: one chunk's copy at a time, zipfile checking the CRC)."""
     m, shape, fortran, dtype, nbytes = check_member(zf, info, total_size, fail, kinds)
+    flat = np.empty(nbytes // dtype.itemsize if dtype.itemsize else 0, dtype)
+    view = memoryview(flat.view(np.uint8)) if nbytes else memoryview(b"")
     with m:
-        flat = np.empty(nbytes // dtype.itemsize if dtype.itemsize else 0, dtype)
-        view = memoryview(flat.view(np.uint8)) if nbytes else memoryview(b"")
         pos = 0
         while pos < nbytes:
             got = m.readinto(view[pos:pos + _CHUNK])
