@@ -24,6 +24,7 @@ import numpy as np
 from . import backends
 from ._checkpoint_io import (ARRAY_KINDS, TENSOR_KINDS, CheckpointError, check_member, read_member,
                              write_atomic)
+from .creation import as_tensor
 from .tensor import Tensor
 
 __all__ = ["save", "load", "CheckpointError"]
@@ -169,15 +170,14 @@ def _placer(map_location, who):
         try:
             return backends.get(str(dev)).name
         except (RuntimeError, ValueError) as e:    # PyTorch's type for both, not a corrupt file
-            raise RuntimeError(f"{who}: {what}: {e}"
-                          + ("; pass map_location='cpu' to load onto the CPU" if map_location is None else "")) from e
+            hint = "; pass map_location='cpu' to load onto the CPU" if map_location is None else ""
+            raise RuntimeError(f"{who}: {what}: {e}{hint}") from e
     if map_location is not None and not (isinstance(map_location, dict) or callable(map_location)):
         device(map_location, f"map_location={map_location!r}")   # a bad device fails before any reading
     if isinstance(map_location, dict):
         mapping = {backends._normalize(k): v for k, v in map_location.items()}
 
     def place(arr, saved, requires_grad):
-        from .creation import as_tensor
         target = saved
         if isinstance(map_location, dict):
             target = mapping.get(backends._normalize(saved), saved)
