@@ -36,6 +36,7 @@ _sequence = itertools.count()
 _new = object.__new__
 _NO_INPUT = object()        # apply_fast's "no second input" (None can be a real argument)
 FREED = ('freed',)          # what `saved` becomes once backward has released it
+SAVED_OUTPUT = -1           # in `versions`: this saved value is the op's own output
 
 
 class Function:
@@ -133,7 +134,8 @@ class Function:
 
         Its tail repeats apply's on purpose: routing both through one shared helper was
         measured at +0.25 us/op on the overhead chain (4.16 vs 3.88 us fwd+bwd), about 7%
-        of the whole per-op cost. A change to one tail must be made to the other."""
+        of the whole per-op cost. A change to one tail must be made to the other;
+        tests/test_apply_paths.py checks that both build the same node for every op."""
         if type(a) is not Tensor:
             return cls.apply(a) if b is _NO_INPUT else cls.apply(a, b)
         backend = a._backend
@@ -206,7 +208,7 @@ class Function:
                 continue
             if s is out or s is raw_out:
                 saved[k] = out
-                versions[k] = -1          # the output: rebuilt as a Tensor under create_graph
+                versions[k] = SAVED_OUTPUT    # rebuilt as a Tensor under create_graph
                 if out_vc is None:
                     out_vc = [0]
                 self.out_vc = (out_vc, out_vc[0])
@@ -231,7 +233,7 @@ class Function:
             values = []
             for s, v in zip(saved, self.versions):
                 if v is not None:
-                    if v == -1:
+                    if v == SAVED_OUTPUT:
                         vc, v = self.out_vc
                     else:
                         vc = s._vc
@@ -253,7 +255,7 @@ class Function:
             if v is None:                     # a computed constant, or a Python value
                 if graph and type(s) is self.backend.array_type:
                     s = make_tensor(s, self.backend, False, None, None)
-            elif v == -1:                     # the output
+            elif v == SAVED_OUTPUT:
                 vc, version = self.out_vc
                 if vc[0] != version:
                     raise errors.modified_inplace(self.name, 'its output', version, vc[0])
@@ -269,3 +271,8 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name} #{getattr(self, 'seq', '?')}>"
+
+
+# The fast path as a plain function, `apply_fast(Op, a, b)`: hot callers (operators,
+# unary methods, matmul) skip the classmethod binding, about 50 ns a call.
+apply_fast = Function.apply_fast.__func__

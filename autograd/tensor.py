@@ -1,12 +1,19 @@
 """Tensor: an array, the node that produced it, and its gradient.
 
-The operations (`+`, `exp`, `sum`, indexing, ...) are bound onto the class in
-one table in `ops/__init__.py`, so this file holds only what a tensor *is*.
+The operations (`+`, `exp`, `sum`, indexing, ...) are declared once each in
+the op table, class `TensorOps` in `ops/__init__.py`, which binds them onto
+Tensor; this file holds only what a tensor *is*.
 """
 import weakref
+from typing import TYPE_CHECKING
 
 from . import backends, errors
 from .grad_mode import grad_enabled
+
+if TYPE_CHECKING:       # editors and type checkers find `x.sum` etc. in the op table
+    from .ops import TensorOps as _OpMethods
+else:                   # at run time the table binds them (ops/__init__ imports this file)
+    _OpMethods = object
 
 _FLOAT_KINDS = 'fc'
 
@@ -43,7 +50,7 @@ def as_array(data, dtype=None, device=None):
     return backend.asarray(data, dtype=dtype), backend
 
 
-class Tensor:
+class Tensor(_OpMethods):
     """A multi-dimensional array that records the operations applied to it."""
     __slots__ = ('array', '_grad', 'requires_grad', '_node', '_backend', '_vc', '_hooks',
                  '__weakref__')

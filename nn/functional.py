@@ -591,16 +591,9 @@ def negative_sampling_loss(center_vecs, context_vecs, negative_vecs, reduction="
     return _reduce(loss, reduction, "negative_sampling_loss")
 
 
-try:
-    from ._functional_conv_rnn import *  # noqa  conv/pool/rnn functional forms
-except ModuleNotFoundError as e:
-    if e.name != 'nn._functional_conv_rnn':
-        raise
-else:
-    from . import _functional_conv_rnn as _fcr
-    __all__ += [n for n in getattr(_fcr, "__all__", []) if n not in __all__]
-    del _fcr
-
+from . import _functional_conv_rnn  # noqa: E402
+from ._functional_conv_rnn import *  # noqa: E402,F401,F403  conv and pool functional forms
 from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 
-__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+__all__ += _functional_conv_rnn.__all__ + ["scaled_dot_product_attention",
+                                           "multi_head_attention_forward"]

@@ -47,3 +47,14 @@ class Parameter(ag.Tensor):
 
 def _rebuild_parameter(data, requires_grad):
     return Parameter(data, requires_grad=requires_grad)
+
+
+def _weight_and_bias(module, weight_shape, bias_size, device=None, dtype=None):
+    """Register module.weight, an uninitialised Parameter of `weight_shape`, and
+    module.bias, one of shape (bias_size,), or None when bias_size is None: the layers'
+    weight-and-bias set-up; their reset_parameters() then fills both."""
+    module.weight = Parameter(ag.empty(*weight_shape, dtype=dtype, device=device))
+    if bias_size is None:
+        module.register_parameter("bias", None)
+    else:
+        module.bias = Parameter(ag.empty(bias_size, dtype=dtype, device=device))

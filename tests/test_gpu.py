@@ -6,8 +6,8 @@ runs on any machine (so the test logic itself is exercised by CPU-only CI), and 
 results with the CPU's: the op gradient table of tests/test_op_gradients.py (first and
 second derivatives), the nn layers, the optimizers, indexing backward (scatter-add),
 seeding, memory statistics, device ids, mixed-device errors and the offload policy.
-Tests that need no device at all (device-id parsing, the reference forms of the fused
-kernels, import lightness) run unmarked.
+Tests that need no device at all (device-id parsing, the fused-kernel switch, import
+lightness) run unmarked.
 """
 import copy
 import subprocess
@@ -20,7 +20,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 from autograd import backends
-from autograd.backends.cupy_backend import FUSED_KERNELS, SCATTER_ADD_DTYPES, parse_device
+from autograd.backends.cupy_backend import SCATTER_ADD_DTYPES, parse_device
 from autograd.backends.numpy_backend import NumpyBackend
 from nn import optim
 from test_op_gradients import ROWS
@@ -415,61 +415,7 @@ def test_importing_autograd_does_not_import_cupy():
     assert out.stdout.strip() == 'False'
 
 
-# --- fused kernels: reference forms (CPU) and kernels against them (GPU) ---------------
-
-def test_every_fused_kernel_has_a_reference_form():
-    xp = backends.get('cpu').xp
-    for name in FUSED_KERNELS:
-        if name.endswith('_backward'):
-            assert callable(getattr(xp, name))
-    assert {'sgd', 'sgd_momentum', 'adam'} <= set(FUSED_KERNELS)
-
-
-@pytest.mark.parametrize('act', ['tanh', 'sigmoid', 'relu', 'gelu'])
-def test_activation_gradient_references_equal_autograd(act):
-    x = ag.tensor(np.linspace(-3, 3, 41), requires_grad=True)
-    g = np.cos(np.arange(41.0))
-    y = getattr(ag, act)(x)
-    y.backward(ag.tensor(g))
-    xp = backends.get('cpu').xp
-    arg = y.detach().numpy() if act in ('tanh', 'sigmoid') else x.detach().numpy()
-    np.testing.assert_allclose(getattr(xp, f'{act}_backward')(arg, g), x.grad.numpy(),
-                               rtol=1e-10, atol=1e-12)
-
-
-@pytest.mark.parametrize('case', ['sgd', 'sgd_momentum', 'sgd_nesterov', 'adam', 'adamw'])
-def test_update_references_equal_the_optimizers(case):
-    """backend.sgd_update / adam_update (what the fused kernels compute) do exactly
-    what nn.optim does."""
-    rng = np.random.default_rng(8)
-    p0 = rng.standard_normal(10).astype(np.float32)
-    grads = [rng.standard_normal(10).astype(np.float32) for _ in range(4)]
-    kw = {'sgd': dict(lr=0.1, weight_decay=0.01),
-          'sgd_momentum': dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
-          'sgd_nesterov': dict(lr=0.1, momentum=0.9, nesterov=True),
-          'adam': dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
-          'adamw': dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)}[case]
-    p = nn.Parameter(ag.tensor(p0.copy()))
-    o = (optim.AdamW if case == 'adamw' else optim.Adam if case == 'adam' else optim.SGD)(
-        [p], **kw)
-    for g in grads:
-        p.grad = ag.tensor(g)
-        o.step()
-    backend = backends.get('cpu')
-    q = p0.copy()
-    if case.startswith('sgd'):
-        buf = None
-        for g in grads:
-            buf = backend.sgd_update(q, g, buf, kw['lr'], kw.get('momentum', 0.0),
-                                     kw.get('dampening', 0.0), kw.get('weight_decay', 0.0),
-                                     kw.get('nesterov', False))
-    else:
-        m, v = np.zeros_like(q), np.zeros_like(q)
-        for t, g in enumerate(grads, 1):
-            backend.adam_update(q, g, m, v, kw['lr'], *kw['betas'], kw['eps'],
-                                kw['weight_decay'], t, decoupled=case == 'adamw')
-    np.testing.assert_allclose(q, p.detach().numpy(), rtol=1e-6, atol=1e-7)
-
+# --- fused kernels: the optimizers' steps as one kernel each, against their array code ---
 
 def test_fused_switch_defaults_off_and_restores():
     assert backends.fused_enabled() is False
@@ -479,45 +425,65 @@ def test_fused_switch_defaults_off_and_restores():
     assert backends.fused_enabled() is False
 
 
+FUSED_CASES = {   # optimizer, options, the kernel its fused steps run
+    'sgd': (optim.SGD, dict(lr=0.1, weight_decay=0.01), 'sgd'),
+    'sgd_momentum': (optim.SGD, dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+                     'sgd_momentum'),
+    'sgd_nesterov_maximize': (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True,
+                                              maximize=True), 'sgd_momentum'),
+    'adam': (optim.Adam, dict(lr=1e-2, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1), 'adam'),
+    'adamw': (optim.AdamW, dict(lr=1e-2, weight_decay=0.1), 'adam'),
+}
+
+
 @gpu
-@pytest.mark.parametrize('name', sorted(FUSED_KERNELS))
-def test_fused_kernels_equal_unfused(name):
+@pytest.mark.parametrize('case', sorted(FUSED_CASES))
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_fused_kernels_equal_the_optimizers_array_code(case, dtype):
     _gpu_only()
+    make, options, kernel = FUSED_CASES[case]
     backend = backends.get('cuda')
     rng = np.random.default_rng(1)
-
-    def arr(scale=1.0):
-        return backend.asarray((scale * rng.standard_normal(1000)).astype(np.float32))
+    start = [rng.standard_normal((30, 7)).astype(dtype), rng.standard_normal(7).astype(dtype)]
+    grads = [[rng.standard_normal(a.shape).astype(dtype) for a in start] for _ in range(4)]
     results = []
     for fused in (False, True):
+        params = [nn.Parameter(ag.tensor(a.copy(), device='cuda')) for a in start]
+        opt = make(params, **options)
+        backend._kernels.clear()
         previous = backends.set_fused(fused)
         try:
-            rng = np.random.default_rng(1)
-            if name.endswith('_backward'):
-                a, g = arr(), arr()
-                a[:5] = 0                                        # relu's kink
-                if name in ('tanh_backward', 'sigmoid_backward'):
-                    a = backend.xp.tanh(a)
-                out = getattr(backend.xp, name)(a, g)
-            elif name.startswith('sgd'):
-                p, g = arr(), arr()
-                mom = 0.9 if name == 'sgd_momentum' else 0.0
-                buf = None
-                for _ in range(3):
-                    buf = backend.sgd_update(p, g, buf, 0.1, mom, 0.1 if mom else 0.0, 0.01,
-                                             False)
-                out = p
-            else:
-                p, g = arr(), arr()
-                m, v = backend.xp.zeros_like(p), backend.xp.zeros_like(p)
-                for t in range(1, 4):
-                    backend.adam_update(p, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 0.1, t,
-                                        decoupled=t % 2 == 0)
-                out = p
-            results.append(backend.to_numpy(out))
+            for step in grads:
+                for p, g in zip(params, step):
+                    p.grad = ag.tensor(g, device='cuda')
+                opt.step()
         finally:
             backends.set_fused(previous)
-    np.testing.assert_allclose(results[1], results[0], rtol=1e-5, atol=1e-6)
+        assert (kernel in backend._kernels) == fused         # the route was taken, or not
+        assert all(p._version == len(grads) for p in params)
+        results.append([_np(p) for p in params])
+    for plain, fused in zip(*results):
+        np.testing.assert_allclose(fused, plain, rtol=1e-5, atol=1e-6)
+
+
+@gpu
+def test_fused_steps_fall_back_to_the_array_code_for_other_dtypes():
+    _gpu_only()
+    p = nn.Parameter(ag.tensor(np.linspace(-1, 1, 8, dtype=np.float16), device='cuda'))
+    q = nn.Parameter(ag.tensor(np.linspace(-1, 1, 8, dtype=np.float16)))
+    backend = backends.get('cuda')
+    backend._kernels.clear()
+    previous = backends.set_fused(True)
+    try:
+        for x in (p, q):
+            opt = optim.Adam([x], lr=0.1)
+            x.grad = ag.ones_like(x)
+            opt.step()
+    finally:
+        backends.set_fused(previous)
+    assert not backend._kernels and p._version == 1
+    np.testing.assert_allclose(_np(p), _np(q), rtol=1e-3, atol=1e-3)
+    assert not np.array_equal(_np(p), np.linspace(-1, 1, 8, dtype=np.float16))
 
 
 @gpu

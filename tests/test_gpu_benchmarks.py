@@ -61,8 +61,7 @@ def test_devices_and_fused_suites_run_on_the_cpu(tmp_path, capsys):
     rc, result, text = _run(['fused', '--device', 'cpu', '--sizes', '1000', '--iters', '1',
                              '--repeat', '1'], tmp_path, capsys)
     assert rc == 0
-    assert set(result['cpu']) == {'tanh_backward', 'sigmoid_backward', 'relu_backward',
-                                  'gelu_backward', 'sgd_momentum', 'adam'}
+    assert set(result['cpu']) == {'sgd_momentum', 'adam'}
     assert all(c['1000']['unfused_us'] > 0 for c in result['cpu'].values())
 
 

@@ -33,6 +33,15 @@ def _augmented(a, b, name):
     return getattr(t, name)(b)
 
 
+def _assigned(a, b):
+    """t[key] = value writes in place (outside recording): compare with NumPy's."""
+    t, expected = a.detach().clone(), a.array.copy()
+    t[0, 1:] = b[0, 1:]
+    t[1] = 0.5
+    expected[0, 1:], expected[1] = b.array[0, 1:], 0.5
+    return np.array_equal(t.numpy(), expected) and t._version == 2
+
+
 # name -> (function of the inputs, inputs factory)
 ROWS = {
     # arithmetic (broadcasting in the rows that mix shapes)
@@ -64,6 +73,7 @@ ROWS = {
     '__itruediv__': (lambda a: _augmented(a, 4.0, '__itruediv__'), lambda: [R(2, 3)]),
     '__getitem__': (lambda a: a[1:, ::-1][:, None, [0, 0, 2]] + a[a.detach() > 0].sum() + a[..., -1],
                     lambda: [R(3, 4)]),
+    '__iter__': (lambda a: ag.stack(list(a)[::-1]) * a, lambda: [R(3, 2)]),
     'subtract': (lambda a, b: a.subtract(b), lambda: [R(2, 3), R(3)]),
     'multiply': (lambda a, b: a.multiply(b), lambda: [R(2, 3), R(3)]),
     'divide': (lambda a, b: a.divide(b), lambda: [R(2, 3), P(3)]),
@@ -192,6 +202,7 @@ NOT_DIFFERENTIABLE = {
     '__gt__': lambda a, b: np.array_equal((a > b).numpy(), a.array > b.array),
     'ge': lambda a, b: np.array_equal(ag.ge(a, b).numpy(), a.array >= b.array),
     '__ge__': lambda a, b: np.array_equal((a >= b).numpy(), a.array >= b.array),
+    '__setitem__': _assigned,
     'isnan': lambda a, b: np.array_equal(ag.isnan(a / 0 * 0).numpy(), np.isnan(a.array / 0 * 0)),
     'isinf': lambda a, b: np.array_equal(ag.isinf(a / 0).numpy(), np.isinf(a.array / 0)),
     'isfinite': lambda a, b: np.array_equal(ag.isfinite(a / 0).numpy(), np.isfinite(a.array / 0)),

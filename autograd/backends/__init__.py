@@ -108,15 +108,17 @@ def all_created():
 
 
 # --- fused GPU kernels --------------------------------------------------------------
-# Whether CupyBackend's fused elementwise kernels (activation gradients, optimizer
-# updates) replace the unfused array expressions. Off until `python -m benchmarks fused
-# --device cuda` shows they pay on the GPU at hand: no GPU has measured them yet.
+# Whether nn.optim's SGD and Adam/AdamW steps on GPU parameters run as one fused CuPy
+# kernel each (cupy_backend.FUSED_KERNELS) instead of their array code. Off until
+# `python -m benchmarks fused --device cuda` shows they pay on the GPU at hand: no GPU
+# has measured them yet.
 _fused = {'enabled': False}
 
 
 def set_fused(enabled):
-    """Use the CuPy backend's fused kernels (True) or plain CuPy expressions (False).
-    The NumPy backend always runs the plain expressions. Returns the previous setting."""
+    """Run the optimizers' steps on GPU parameters as fused kernels (True) or as their
+    array code (False); CPU parameters always take the array code. Returns the previous
+    setting."""
     previous = _fused['enabled']
     _fused['enabled'] = bool(enabled)
     return previous

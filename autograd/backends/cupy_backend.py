@@ -16,10 +16,13 @@ What differs from the CPU, and why:
   atomically; others (int64, int8/16, bool) go through the host exactly.
 - random numbers: CuPy's cuRAND generator (cupy.random.RandomState) per device,
   seeded by ag.manual_seed, behind NumPy Generator method names.
-- fused kernels (FUSED_KERNELS): activation gradients and SGD/Adam updates as one
-  ElementwiseKernel each, for float32/float64 arrays, used only when
-  ag.backends.set_fused(True) (off by default: no GPU has measured them yet).
+- fused kernels (FUSED_KERNELS): the SGD and Adam/AdamW steps of nn.optim as one
+  ElementwiseKernel each (one launch per parameter instead of about ten), for
+  float32/float64 arrays, used only when ag.backends.set_fused(True) (off by
+  default: no GPU has measured them yet). The optimizers' array code stays the
+  reference and the fallback; activation gradients are plain CuPy expressions.
 """
+import math
 import re
 
 from .numpy_backend import NumpyBackend, _namespace, mask_grad, prod_others, sum_to
@@ -40,16 +43,8 @@ def parse_device(name):
 SCATTER_ADD_DTYPES = frozenset(('float16', 'float32', 'float64', 'int32', 'uint32', 'uint64'))
 
 # name -> (in_params, out_params, operation): CUDA C bodies of cupy.ElementwiseKernel.
-# Each computes exactly what the function of the same name in numpy_backend does.
+# Each computes one step of the nn.optim class named, exactly as its array code does.
 FUSED_KERNELS = {
-    'tanh_backward': ('T y, T g', 'T gx', 'gx = g * ((T)1 - y * y)'),
-    'sigmoid_backward': ('T y, T g', 'T gx', 'gx = g * (y * ((T)1 - y))'),
-    'relu_backward': ('T x, T g', 'T gx', 'gx = x > (T)0 ? g : (T)0'),
-    'gelu_backward': (
-        'T x, T g', 'T gx',
-        'T cdf = (T)0.5 * ((T)1 + erf(x * (T)0.7071067811865476));'
-        'T pdf = exp((T)-0.5 * x * x) * (T)0.3989422804014327;'
-        'gx = g * (cdf + x * pdf)'),
     # torch.optim.SGD with momentum, after the first step (the first copies g into buf)
     'sgd_momentum': (
         'T g, T lr, T momentum, T dampening, T weight_decay, bool nesterov', 'T p, T buf',
@@ -114,10 +109,8 @@ class CupyBackend(NumpyBackend):
     def __init__(self, name='cuda:0'):
         import cupy                      # deferred: importing autograd stays light
         import cupyx
-        from . import _fused
         self._cp = cupy
         self._cupyx = cupyx
-        self._fused = _fused             # the shared on/off switch (backends.set_fused)
         self._kernels = {}
         self.index = parse_device(name)
         self.name = f'cuda:{self.index}'
@@ -132,9 +125,6 @@ class CupyBackend(NumpyBackend):
     def _extras(self, xp):
         extras = super()._extras(xp)
         extras['mask_grad'] = self._mask_grad
-        extras['relu_backward'] = lambda x, g: self._mask_grad(x > 0, g)
-        for name in ('tanh_backward', 'sigmoid_backward', 'relu_backward', 'gelu_backward'):
-            extras[name] = self._activation(name, extras[name])
         return extras
 
     # --- conversion ---------------------------------------------------------------
@@ -185,38 +175,36 @@ class CupyBackend(NumpyBackend):
                 in_params, out_params, body, f'tapegrad_{name}')
         return k
 
-    def _activation(self, name, unfused):
-        def run(a, g):
-            if self._fused['enabled'] and a.dtype == g.dtype and a.dtype.char in 'fd':
-                return self.kernel(name)(a, g)
-            return unfused(a, g)
-        run.__name__ = name
-        return run
+    @staticmethod
+    def _fusable(p, g):
+        """The kernels are compiled for one floating dtype T shared by p and g."""
+        return p.dtype == g.dtype and p.dtype.char in 'fd'
 
-    def sgd_update(self, p, g, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                   nesterov=False):
-        if not self._fused['enabled'] or p.dtype != g.dtype or p.dtype.char not in 'fd':
-            return super().sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov)
+    def sgd_update(self, p, g, buf, lr, momentum, dampening, weight_decay, nesterov):
+        """One nn.optim.SGD step as one kernel, in place on p (and buf). Returns False,
+        having done nothing, where no kernel applies (other dtypes; the first momentum
+        step, which makes the buffer): SGD's array code then runs."""
+        if not self._fusable(p, g):
+            return False
         if not momentum:
             self.kernel('sgd')(g, lr, weight_decay, p)
-            return None
-        if buf is None:                 # the first step copies d into the buffer
-            return super().sgd_update(p, g, buf, lr, momentum, dampening, weight_decay,
-                                      nesterov)
-        self.kernel('sgd_momentum')(g, lr, momentum, dampening, weight_decay, bool(nesterov),
-                                    p, buf)
-        return buf
+        elif buf is None:
+            return False
+        else:
+            self.kernel('sgd_momentum')(g, lr, momentum, dampening, weight_decay,
+                                        bool(nesterov), p, buf)
+        return True
 
-    def adam_update(self, p, g, m, v, lr, beta1, beta2, eps, weight_decay, step,
-                    decoupled=False):
-        if not self._fused['enabled'] or p.dtype != g.dtype or p.dtype.char not in 'fd':
-            return super().adam_update(p, g, m, v, lr, beta1, beta2, eps, weight_decay, step,
-                                       decoupled)
-        import math
+    def adam_update(self, p, g, m, v, lr, beta1, beta2, eps, weight_decay, step, decoupled):
+        """One nn.optim.Adam (decoupled: AdamW) step as one kernel, in place on p, m, v;
+        `step` counts from 1. False, having done nothing, for other dtypes."""
+        if not self._fusable(p, g):
+            return False
         l2 = 0.0 if decoupled else weight_decay
         decay = 1.0 - lr * weight_decay if decoupled else 1.0
         self.kernel('adam')(g, lr, beta1, beta2, eps, l2, decay, 1 - beta1 ** step,
                             math.sqrt(1 - beta2 ** step), p, m, v)
+        return True
 
     # --- device -------------------------------------------------------------------
     def seed(self, s):

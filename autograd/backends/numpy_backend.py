@@ -76,72 +76,6 @@ def prod_others(xp, a, axis):
     return xp.moveaxis(left * right, -1, axis)
 
 
-# --- activation gradients and optimizer updates, written once against `xp` ----------
-# These are the reference (unfused) forms. The CuPy backend runs them as they are, or,
-# when ag.backends.set_fused(True), as single fused elementwise kernels with the same
-# results (cupy_backend.FUSED_KERNELS); the GPU tests compare the two.
-_SQRT_HALF = 0.7071067811865476
-_INV_SQRT_2PI = 0.3989422804014327
-
-
-def tanh_backward(xp, y, g):
-    """d tanh: g * (1 - y^2), from the output y."""
-    return g * (1 - y * y)
-
-
-def sigmoid_backward(xp, y, g):
-    """d sigmoid: g * y * (1 - y), from the output y."""
-    return g * (y * (1 - y))
-
-
-def relu_backward(xp, x, g):
-    """d relu: g where x > 0, else 0 (exactly 0 even for an inf/NaN g)."""
-    return mask_grad(xp, x > 0, g)
-
-
-def gelu_backward(xp, x, g, erf):
-    """d gelu (erf form): g * (Phi(x) + x * phi(x))."""
-    cdf = 0.5 * (1 + erf(x * x.dtype.type(_SQRT_HALF)))
-    pdf = xp.exp(-0.5 * x * x) * x.dtype.type(_INV_SQRT_2PI)
-    return g * (cdf + x * pdf)
-
-
-def sgd_update(xp, p, g, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-               nesterov=False):
-    """One torch.optim.SGD step on raw arrays, in place on `p` (and `buf`).
-
-    `buf` is the momentum buffer, None before the first step; returns the buffer to
-    keep (None without momentum)."""
-    if weight_decay:
-        g = g + weight_decay * p
-    if momentum:
-        if buf is None:
-            buf = g.copy()
-        else:
-            buf *= momentum
-            buf += (1 - dampening) * g
-        g = g + momentum * buf if nesterov else buf
-    p -= lr * g
-    return buf
-
-
-def adam_update(xp, p, g, m, v, lr, beta1, beta2, eps, weight_decay, step, decoupled=False):
-    """One torch.optim.Adam (decoupled: AdamW) step on raw arrays, in place on p, m, v.
-    `step` counts from 1."""
-    if weight_decay:
-        if decoupled:
-            p *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * p
-    m *= beta1
-    m += (1 - beta1) * g
-    v *= beta2
-    v += (1 - beta2) * (g * g)
-    denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** step)
-    denom += eps
-    p -= (lr / (1 - beta1 ** step)) * (m / denom)
-
-
 class NumpyBackend:
     """The CPU device. `name` is the device string tensors report."""
     array_type = np.ndarray
@@ -168,20 +102,7 @@ class NumpyBackend:
             index_add=index_add,
             erf=self.erf,
             astype=lambda a, dtype: a.astype(dtype, copy=False),
-            tanh_backward=lambda y, g: tanh_backward(xp, y, g),
-            sigmoid_backward=lambda y, g: sigmoid_backward(xp, y, g),
-            relu_backward=lambda x, g: relu_backward(xp, x, g),
-            gelu_backward=lambda x, g: gelu_backward(xp, x, g, self.erf),
         )
-
-    # --- optimizer updates on raw arrays (in place; see the functions above) -----------
-    def sgd_update(self, p, g, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                   nesterov=False):
-        return sgd_update(self.xp, p, g, buf, lr, momentum, dampening, weight_decay, nesterov)
-
-    def adam_update(self, p, g, m, v, lr, beta1, beta2, eps, weight_decay, step,
-                    decoupled=False):
-        adam_update(self.xp, p, g, m, v, lr, beta1, beta2, eps, weight_decay, step, decoupled)
 
     # --- conversion -------------------------------------------------------
     def asarray(self, obj, dtype=None):

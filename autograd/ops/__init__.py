@@ -1,56 +1,91 @@
-"""Every public op, in two tables: `FUNCTIONS` (ag.<name>) and `METHODS` (Tensor.<name>).
+"""The op table: every public op declared once, as one line of `TensorOps` below.
 
-These tables are the single list of the public surface: `autograd/__init__`
-exports FUNCTIONS, the Tensor class gets METHODS, and the gradient-check test
-requires a row for every entry, so an op cannot be exported untested.
+Each line names the op and says which forms it has:
+
+    exp = both(E.Exp)           ag.exp and Tensor.exp, built from the op class
+    sum = both(m.sum)           ag.sum and Tensor.sum: one function serves both
+    einsum = function(m.einsum) ag.einsum only
+    view = method(s.view)       Tensor.view only (in-place ops, operators, aliases)
+    multiply = method(mul)      an alias: the forms of an earlier line
+
+`both(OpClass)` is the whole declaration of a plain elementwise op. For one
+input, ag.<name> wraps `OpClass.apply` (arrays and lists become constants)
+and Tensor.<name> is the fast path (`apply_fast`, no wrapper); for two inputs
+both forms accept Python numbers and arrays on either side (`math_api.binary`).
+An op with options (`dim`, `alpha`, ...) or several ops composed gets a
+function in math_api.py or shape_api.py, and its line names that function.
+
+From the table come FUNCTIONS (exported as ag.<name> by autograd/__init__),
+METHODS (bound onto Tensor, operators and properties included) and OPERATORS
+(the dunder methods); tests/test_op_gradients.py requires a row in ROWS (or
+NOT_DIFFERENTIABLE) for every one of them, so nothing is exported untested.
+
+Adding an elementwise op, `log1p` say:
+  1. its class in ops/elementwise.py, forward and backward side by side, both
+     written against `xp` (a backward may use only names ops/tensor_namespace.py
+     has, so it differentiates again: tests/test_tensor_namespace.py checks);
+  2. one line here, in its group:  `log1p = both(E.Log1p)`;
+  3. one row in tests/test_op_gradients.py ROWS (gradcheck and gradgradcheck).
 """
-from ..function import Function
+from typing import Any
+
+from ..function import Function, apply_fast
 from ..tensor import Tensor
 from . import elementwise as E
 from . import linalg as L
 from . import math_api as m
 from . import shape_api as s
 
-FUNCTIONS = {name: getattr(m, name) for name in (
-    'add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt',
-    'square', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'erf', 'relu', 'leaky_relu', 'elu',
-    'gelu', 'softplus', 'abs', 'sign', 'clamp', 'clip', 'maximum', 'minimum', 'where',
-    'reciprocal', 'clone', 'floor', 'ceil', 'round', 'trunc', 'floor_divide', 'remainder', 'fmod',
-    'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isinf', 'isfinite', 'allclose', 'equal',
-    'sum', 'mean', 'var', 'std', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
-    'logsumexp', 'norm', 'softmax', 'log_softmax', 'matmul', 'einsum', 'outer', 'dot',
-    'any', 'all')}
-FUNCTIONS.update({name: getattr(s, name) for name in (
-    'reshape', 'flatten', 'permute', 'transpose', 'swapaxes', 'squeeze', 'unsqueeze',
-    'broadcast_to', 'repeat', 'tile', 'flip', 'roll', 'cat', 'concatenate', 'stack', 'split',
-    'chunk', 'pad', 'gather', 'index_select', 'masked_fill', 'scatter_add', 'take_along_dim')})
 
-_SAME_NAME = (
-    'add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt',
-    'square', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'erf', 'relu', 'abs', 'sign', 'clamp',
-    'clip', 'maximum', 'minimum', 'reciprocal', 'clone', 'leaky_relu', 'elu', 'gelu', 'softplus',
-    'floor', 'ceil', 'round', 'trunc', 'floor_divide', 'remainder', 'fmod',
-    'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'isnan', 'isinf', 'isfinite', 'allclose', 'equal',
-    'sum', 'mean', 'var', 'std', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
-    'logsumexp', 'norm', 'softmax', 'log_softmax', 'matmul', 'outer', 'dot', 'any', 'all',
-    'reshape', 'flatten', 'permute', 'transpose', 'swapaxes', 'squeeze', 'unsqueeze',
-    'broadcast_to', 'repeat', 'tile', 'flip', 'roll', 'split', 'chunk', 'gather',
-    'index_select', 'masked_fill', 'scatter_add', 'take_along_dim')
-METHODS = {name: FUNCTIONS[name] for name in _SAME_NAME}
-METHODS.update({
-    'view': s.view, 'view_as': s.view_as, 'reshape_as': s.reshape_as, 'expand': s.expand,
-    'expand_as': s.expand_as, 'where': lambda self, cond, other: m.where(cond, self, other),
-    'add_': s.add_, 'sub_': s.sub_, 'mul_': s.mul_, 'div_': s.div_, 'zero_': s.zero_,
-    'fill_': s.fill_, 'copy_': s.copy_, 'clamp_': s.clamp_,
-    'subtract': m.sub, 'multiply': m.mul, 'divide': m.div, 'true_divide': m.div,
-    'absolute': m.abs, 'negative': m.neg,
-})
+class _Line:
+    """One line of the table: what it was given, and which forms it exports."""
+    __slots__ = ('source', 'exports_function', 'exports_method', 'method_form', 'function',
+                 'method')
+
+    def __init__(self, source, exports_function, exports_method, method_form=None):
+        self.source = source
+        self.exports_function, self.exports_method = exports_function, exports_method
+        self.method_form = method_form
+
+    def build(self, name):
+        """Both forms, whether exported or not (an alias line may want the other one)."""
+        src = self.source
+        if isinstance(src, _Line):                  # an alias of an earlier line
+            fn, meth = src.function, src.method
+        elif isinstance(src, type) and issubclass(src, Function):
+            code = src.forward.__code__        # inputs: after self and xp, before defaults
+            inputs = code.co_argcount - 2 - len(src.forward.__defaults__ or ())
+            if inputs == 1:
+                fn, meth = m.unary(src, name), fast(src, unary=True)
+            elif inputs == 2:
+                fn = meth = m.binary(src, name)
+            else:
+                raise TypeError(f"op table: {name} = both({src.__name__}): a class stands for "
+                                "an op of one or two inputs; write a function in math_api.py")
+        else:
+            fn = meth = src
+        self.function = fn
+        self.method = self.method_form or meth
 
 
+def both(source, method=None) -> Any:
+    """ag.<name> and Tensor.<name>; `method` overrides the method form."""
+    return _Line(source, True, True, method)
 
-def _direct(op, unary=False):
-    """The op's fast apply as a function, so that Python passes the tensor as `self`."""
-    apply = Function.apply_fast.__func__
+
+def function(source) -> Any:
+    """ag.<name> only."""
+    return _Line(source, True, False)
+
+
+def method(source) -> Any:
+    """Tensor.<name> only."""
+    return _Line(source, False, True)
+
+
+def fast(op, unary=False):
+    """The op's fast apply as a plain function, so Python passes the tensor as `self`."""
+    apply = apply_fast          # a closure cell: no global lookup per call
     if unary:
         return lambda a: apply(op, a)
     return lambda a, b: apply(op, a, b)
@@ -60,45 +95,199 @@ def _matmul_operator(a, b):
     # `x @ w` on tensors of 2+ dims goes straight to the op's fast apply (0.55 us of
     # wrapper saved per product); anything else (1-D, arrays, lists) takes matmul()
     if type(b) is Tensor and len(a.shape) >= 2 and len(b.shape) >= 2:
-        return _fast_apply(L.MatMul, a, b)
+        return apply_fast(L.MatMul, a, b)
     return m.matmul(a, b)
 
 
-_fast_apply = Function.apply_fast.__func__
+class TensorOps:
+    """Tensor's op methods, and ag's functions: the table (see the module docstring).
 
-
-# Operators call the op's apply directly (the hot path: no wrapper). Python
-# scalars, lists and NumPy arrays reach forward as constants.
-OPERATORS = {
-    '__add__': _direct(E.Add), '__radd__': lambda a, b: E.Add.apply(b, a),
-    '__sub__': _direct(E.Sub), '__rsub__': lambda a, b: E.Sub.apply(b, a),
-    '__mul__': _direct(E.Mul), '__rmul__': lambda a, b: E.Mul.apply(b, a),
-    '__truediv__': _direct(E.Div), '__rtruediv__': lambda a, b: E.Div.apply(b, a),
-    '__pow__': _direct(E.Pow), '__rpow__': lambda a, b: E.Pow.apply(b, a),
-    '__mod__': m.remainder, '__rmod__': lambda a, b: m.remainder(b, a),
-    '__floordiv__': m.floor_divide, '__rfloordiv__': lambda a, b: m.floor_divide(b, a),
-    '__matmul__': _matmul_operator, '__rmatmul__': lambda a, b: m.matmul(b, a),
-    '__neg__': _direct(E.Neg, unary=True), '__pos__': lambda a: a, '__abs__': m.abs,
-    '__eq__': m.eq, '__ne__': m.ne, '__lt__': m.lt, '__le__': m.le, '__gt__': m.gt,
-    '__ge__': m.ge, '__getitem__': s.getitem,
+    After import each method line holds the method itself, and Tensor has it too."""
+    # --- arithmetic --------------------------------------------------------------------
+    add = both(m.add)
+    sub = both(m.sub)
+    mul = both(m.mul)
+    div = both(m.div)
+    pow = both(m.pow)
+    neg = both(E.Neg)
+    floor_divide = both(m.floor_divide)
+    remainder = both(m.remainder)
+    fmod = both(m.fmod)
+    subtract = method(sub)
+    multiply = method(mul)
+    divide = method(div)
+    true_divide = method(div)
+    negative = method(neg)
+    # --- unary math --------------------------------------------------------------------
+    exp = both(E.Exp)
+    log = both(E.Log)
+    log1p = both(E.Log1p)
+    expm1 = both(E.Expm1)
+    sqrt = both(E.Sqrt)
+    rsqrt = both(m.rsqrt)
+    square = both(E.Square)
+    reciprocal = both(E.Reciprocal)
+    sin = both(E.Sin)
+    cos = both(E.Cos)
+    tan = both(E.Tan)
+    tanh = both(E.Tanh)
+    sigmoid = both(E.Sigmoid)
+    erf = both(E.Erf)
+    abs = both(E.Abs)
+    absolute = method(abs)
+    sign = both(E.Sign)
+    floor = both(E.Floor)
+    ceil = both(E.Ceil)
+    round = both(m.round)
+    trunc = both(E.Trunc)
+    clone = both(E.Clone)
+    # --- activations and clamping ------------------------------------------------------
+    relu = both(E.Relu)
+    leaky_relu = both(m.leaky_relu)
+    elu = both(m.elu)
+    gelu = both(m.gelu)
+    softplus = both(m.softplus)
+    clamp = both(m.clamp)
+    clip = both(clamp)
+    maximum = both(m.maximum)
+    minimum = both(m.minimum)
+    where = both(m.where, method=lambda self, condition, other: m.where(condition, self, other))
+    # --- comparisons and tests: no gradient --------------------------------------------
+    eq = both(m.eq)
+    ne = both(m.ne)
+    lt = both(m.lt)
+    le = both(m.le)
+    gt = both(m.gt)
+    ge = both(m.ge)
+    isnan = both(m.isnan)
+    isinf = both(m.isinf)
+    isfinite = both(m.isfinite)
+    allclose = both(m.allclose)
+    equal = both(m.equal)
+    any = both(m.any)
+    all = both(m.all)
+    argmax = both(m.argmax)
+    argmin = both(m.argmin)
+    # --- reductions ----------------------------------------------------------------------
+    sum = both(m.sum)
+    mean = both(m.mean)
+    var = both(m.var)
+    std = both(m.std)
+    prod = both(m.prod)
+    max = both(m.max)
+    min = both(m.min)
+    amax = both(m.amax)
+    amin = both(m.amin)
+    logsumexp = both(m.logsumexp)
+    norm = both(m.norm)
+    # --- softmax family and linear algebra ---------------------------------------------
+    softmax = both(m.softmax)
+    log_softmax = both(m.log_softmax)
+    matmul = both(m.matmul)
+    einsum = function(m.einsum)
+    outer = both(m.outer)
+    dot = both(m.dot)
+    # --- shape -------------------------------------------------------------------------
+    reshape = both(s.reshape)
+    view = method(s.view)
+    view_as = method(s.view_as)
+    reshape_as = method(s.reshape_as)
+    flatten = both(s.flatten)
+    permute = both(s.permute)
+    transpose = both(s.transpose)
+    swapaxes = both(s.swapaxes)
+    T = method(property(s.T))
+    mT = method(property(s.mT))
+    squeeze = both(s.squeeze)
+    unsqueeze = both(s.unsqueeze)
+    expand = method(s.expand)
+    expand_as = method(s.expand_as)
+    broadcast_to = both(s.broadcast_to)
+    repeat = both(s.repeat)
+    tile = both(s.tile)
+    flip = both(s.flip)
+    roll = both(s.roll)
+    cat = function(s.cat)
+    concatenate = function(cat)
+    stack = function(s.stack)
+    split = both(s.split)
+    chunk = both(s.chunk)
+    pad = function(s.pad)
+    # --- indexing ------------------------------------------------------------------------
+    gather = both(s.gather)
+    index_select = both(s.index_select)
+    masked_fill = both(s.masked_fill)
+    scatter_add = both(s.scatter_add)
+    take_along_dim = both(s.take_along_dim)
+    __getitem__ = method(s.getitem)
+    __setitem__ = method(s.setitem)
+    __iter__ = method(lambda self: (self[i] for i in range(len(self))))
+    # --- in place ----------------------------------------------------------------------
+    add_ = method(s.add_)
+    sub_ = method(s.sub_)
+    mul_ = method(s.mul_)
+    div_ = method(s.div_)
+    zero_ = method(s.zero_)
+    fill_ = method(s.fill_)
+    copy_ = method(s.copy_)
+    clamp_ = method(s.clamp_)
+    # --- operators: the hot ones call the op's fast apply directly (no wrapper); Python
+    # scalars, lists and NumPy arrays reach forward as constants -------------------------
+    __add__ = method(fast(E.Add))
+    __radd__ = method(lambda a, b: E.Add.apply(b, a))
+    __sub__ = method(fast(E.Sub))
+    __rsub__ = method(lambda a, b: E.Sub.apply(b, a))
+    __mul__ = method(fast(E.Mul))
+    __rmul__ = method(lambda a, b: E.Mul.apply(b, a))
+    __truediv__ = method(fast(E.Div))
+    __rtruediv__ = method(lambda a, b: E.Div.apply(b, a))
+    __pow__ = method(fast(E.Pow))
+    __rpow__ = method(lambda a, b: E.Pow.apply(b, a))
+    __mod__ = method(remainder)
+    __rmod__ = method(lambda a, b: m.remainder(b, a))
+    __floordiv__ = method(floor_divide)
+    __rfloordiv__ = method(lambda a, b: m.floor_divide(b, a))
+    __matmul__ = method(_matmul_operator)
+    __rmatmul__ = method(lambda a, b: m.matmul(b, a))
+    __neg__ = method(neg)
+    __pos__ = method(lambda a: a)
+    __abs__ = method(abs)
+    __eq__ = method(eq)
+    __ne__ = method(ne)
+    __lt__ = method(lt)
+    __le__ = method(le)
+    __gt__ = method(gt)
+    __ge__ = method(ge)
     # `w -= lr * w.grad` updates w itself, as in PyTorch
-    '__iadd__': s.add_, '__isub__': s.sub_, '__imul__': s.mul_, '__itruediv__': s.div_,
-}
+    __iadd__ = method(add_)
+    __isub__ = method(sub_)
+    __imul__ = method(mul_)
+    __itruediv__ = method(div_)
 
 
-def _bind():
-    for name, fn in METHODS.items():
-        setattr(Tensor, name, fn)
-    for name, fn in OPERATORS.items():
-        setattr(Tensor, name, fn)
-    for name, op in (('exp', E.Exp), ('log', E.Log), ('tanh', E.Tanh), ('sigmoid', E.Sigmoid),
-                     ('relu', E.Relu), ('sqrt', E.Sqrt), ('sin', E.Sin), ('cos', E.Cos),
-                     ('abs', E.Abs), ('neg', E.Neg), ('square', E.Square)):
-        setattr(Tensor, name, _direct(op, unary=True))     # hot unary methods skip the wrapper
-    Tensor.__setitem__ = s.setitem
-    Tensor.__iter__ = lambda self: (self[i] for i in range(len(self)))
-    Tensor.T = property(s.T)
-    Tensor.mT = property(s.mT)
+def _derive():
+    """FUNCTIONS and METHODS from the table; each method line becomes the method itself."""
+    functions, methods = {}, {}
+    for name, line in list(vars(TensorOps).items()):
+        if not isinstance(line, _Line):
+            continue
+        line.build(name)
+        if line.exports_function:
+            functions[name] = line.function
+        if line.exports_method:
+            methods[name] = line.method
+            setattr(TensorOps, name, line.method)
+        else:
+            delattr(TensorOps, name)
+    return functions, methods
 
 
-_bind()
+FUNCTIONS, METHODS = _derive()
+OPERATORS = {name: fn for name, fn in METHODS.items() if name.startswith('__')}
+
+for _name, _method in METHODS.items():
+    if _name in vars(Tensor):
+        raise TypeError(f"op table: Tensor already defines {_name!r} (tensor.py); one of the "
+                        "two must go")
+    setattr(Tensor, _name, _method)
+del _name, _method

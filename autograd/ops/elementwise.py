@@ -113,6 +113,8 @@ class Log(Function):
 
 
 class Log1p(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.log1p(x)
@@ -122,6 +124,8 @@ class Log1p(Function):
 
 
 class Expm1(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         y = xp.expm1(x)
         self.save_for_backward(y)
@@ -132,6 +136,8 @@ class Expm1(Function):
 
 
 class Sqrt(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         y = xp.sqrt(x)
         self.save_for_backward(y)
@@ -142,6 +148,8 @@ class Sqrt(Function):
 
 
 class Square(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         self.save_for_backward(x)
         return x * x
@@ -151,6 +159,8 @@ class Square(Function):
 
 
 class Reciprocal(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         y = 1 / x
         self.save_for_backward(y)
@@ -161,6 +171,8 @@ class Reciprocal(Function):
 
 
 class Sin(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.sin(x)
@@ -170,6 +182,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.cos(x)
@@ -179,6 +193,8 @@ class Cos(Function):
 
 
 class Tan(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         y = xp.tan(x)
         self.save_for_backward(y)
@@ -215,6 +231,8 @@ class Sigmoid(Function):
 
 
 class Erf(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.erf(x)
@@ -237,6 +255,8 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    __slots__ = ('slope',)
+
     def forward(self, xp, x, slope):
         self.slope = slope
         self.save_for_backward(x)
@@ -247,6 +267,8 @@ class LeakyRelu(Function):
 
 
 class Elu(Function):
+    __slots__ = ('alpha',)
+
     def forward(self, xp, x, alpha):
         self.alpha = alpha
         y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
@@ -258,6 +280,8 @@ class Elu(Function):
 
 
 class Gelu(Function):
+    __slots__ = ('approximate',)
+
     def forward(self, xp, x, approximate):
         self.approximate = approximate
         self.save_for_backward(x)
@@ -276,6 +300,8 @@ class Gelu(Function):
 
 
 class Softplus(Function):
+    __slots__ = ('beta', 'threshold')
+
     def forward(self, xp, x, beta, threshold):
         self.beta, self.threshold = beta, threshold
         self.save_for_backward(x)
@@ -290,6 +316,8 @@ class Softplus(Function):
 
 
 class Abs(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.abs(x)
@@ -299,6 +327,8 @@ class Abs(Function):
 
 
 class Sign(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         return xp.sign(x)
 
@@ -309,6 +339,7 @@ class Sign(Function):
 class _Rounding(Function):
     """floor, ceil, round, trunc: piecewise constant, so the gradient is zero (PyTorch's
     convention), not undefined."""
+    __slots__ = ()
     fn = None
 
     def forward(self, xp, x, decimals=0):
@@ -321,23 +352,29 @@ class _Rounding(Function):
 
 
 class Floor(_Rounding):
+    __slots__ = ()
     fn = 'floor'
 
 
 class Ceil(_Rounding):
+    __slots__ = ()
     fn = 'ceil'
 
 
 class Round(_Rounding):
+    __slots__ = ()
     fn = 'round'          # half to even, as torch.round and numpy.round
 
 
 class Trunc(_Rounding):
+    __slots__ = ()
     fn = 'trunc'
 
 
 class FloorDivide(Function):
     """a // b, rounded toward minus infinity (torch.floor_divide); zero gradient."""
+    __slots__ = ()
+
     def forward(self, xp, a, b):
         return xp.floor_divide(a, b)
 
@@ -348,6 +385,8 @@ class FloorDivide(Function):
 class Remainder(Function):
     """a - b * floor(a / b): the sign of b, as Python's % and torch.remainder.
     d/da = 1, d/db = -floor(a / b) (away from the jumps, where a / b is an integer)."""
+    __slots__ = ()
+
     def forward(self, xp, a, b):
         if self.needs_grad(1):
             self.save_for_backward(a, b)
@@ -360,6 +399,8 @@ class Remainder(Function):
 class Fmod(Function):
     """a - b * trunc(a / b): the sign of a, as C's fmod and torch.fmod.
     d/da = 1, d/db = -trunc(a / b)."""
+    __slots__ = ()
+
     def forward(self, xp, a, b):
         if self.needs_grad(1):
             self.save_for_backward(a, b)
@@ -370,6 +411,8 @@ class Fmod(Function):
 
 
 class Clamp(Function):
+    __slots__ = ()
+
     def forward(self, xp, x, min=None, max=None):
         if min is None and max is None:
             raise ValueError("at least one of min and max must be given")
@@ -387,6 +430,8 @@ class Clamp(Function):
 
 class Maximum(Function):
     """Ties split the gradient evenly, as PyTorch."""
+    __slots__ = ()
+
     def forward(self, xp, a, b):
         self.save_for_backward(a, b)
         return xp.maximum(a, b)
@@ -397,6 +442,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    __slots__ = ()
+
     def forward(self, xp, a, b):
         self.save_for_backward(a, b)
         return xp.minimum(a, b)
@@ -407,6 +454,8 @@ class Minimum(Function):
 
 
 class Where(Function):
+    __slots__ = ()
+
     def forward(self, xp, cond, a, b):
         self.save_for_backward(cond)
         return xp.where(cond, a, b)
@@ -417,6 +466,8 @@ class Where(Function):
 
 class Cast(Function):
     """dtype conversion; the engine casts the gradient back to the input's dtype."""
+    __slots__ = ()
+
     def forward(self, xp, x, dtype):
         return x.astype(dtype)
 
@@ -425,6 +476,8 @@ class Cast(Function):
 
 
 class Clone(Function):
+    __slots__ = ()
+
     def forward(self, xp, x):
         return x.copy()
 

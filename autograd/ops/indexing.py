@@ -1,7 +1,7 @@
 """Indexing: t[key] with ints, slices, None, Ellipsis, masks and integer arrays.
 
-gather, index_select, take_along_dim, masked_fill and scatter_add are built
-on these two ops (see ops/functions.py), so there is one scatter-add backward
+gather, index_select, take_along_dim and scatter_add are built on these ops
+(ops/shape_api.py; masked_fill is a where), so there is one scatter-add backward
 to get right: repeated integer indices accumulate (np.add.at / cupyx.scatter_add).
 """
 from ..function import Function

@@ -1,6 +1,6 @@
 """Matrix products: matmul (batched, broadcasting) and einsum.
 
-MatMul works on operands of 2+ dims; `ops.functions.matmul` lifts 1-D
+MatMul works on operands of 2+ dims; `ops.math_api.matmul` lifts 1-D
 operands to 2-D and drops the added dim again, as NumPy and PyTorch do. The
 engine sums the gradient over broadcast batch dims.
 """

@@ -2,15 +2,15 @@
 
 Each is a thin call of one op (ops/elementwise.py, reduce.py, softmax.py,
 linalg.py) or a composition of them; compositions need no backward of their own.
+A plain one-input op needs no function here: its line in the op table
+(ops/__init__.py) builds ag.<name> with `unary` below.
 """
 import builtins
 import collections
 
-from ..function import Function
+from ..function import apply_fast
 from ..tensor import Tensor, as_array, make_tensor
 from . import elementwise as E, linalg as L, reduce as R, softmax as S
-
-_apply_fast = Function.apply_fast.__func__
 
 MaxResult = collections.namedtuple('max', ['values', 'indices'])
 
@@ -52,8 +52,8 @@ def sub(a, b, alpha=1):
     return E.Sub.apply(a, operand(b, a) if alpha == 1 else operand(b, a) * alpha)
 
 
-def _binary(op, name):
-    """A two-operand function: either side may be a Python number or an array."""
+def binary(op, name):
+    """ag.<name> for a two-operand op: either side may be a Python number or an array."""
     def fn(a, b):
         a = tensor_of(a, b if isinstance(b, Tensor) else None)
         return op.apply(a, operand(b, a))
@@ -62,35 +62,24 @@ def _binary(op, name):
     return fn
 
 
-mul, div = _binary(E.Mul, 'mul'), _binary(E.Div, 'div')
-floor_divide = _binary(E.FloorDivide, 'floor_divide')
-remainder, fmod = _binary(E.Remainder, 'remainder'), _binary(E.Fmod, 'fmod')
+def unary(op, name):
+    """ag.<name> for a one-input op: arrays and lists become constant tensors."""
+    def fn(x):
+        return op.apply(tensor_of(x))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} (differentiable)."
+    return fn
+
+
+mul, div = binary(E.Mul, 'mul'), binary(E.Div, 'div')
+floor_divide = binary(E.FloorDivide, 'floor_divide')
+remainder, fmod = binary(E.Remainder, 'remainder'), binary(E.Fmod, 'fmod')
 
 
 def pow(a, b):
     if not isinstance(a, Tensor):
         return E.Pow.apply(operand(a, b), b)
     return E.Pow.apply(a, operand(b, a))
-
-
-def neg(x):
-    return E.Neg.apply(x)
-
-
-def _unary(op):
-    def fn(x):
-        return op.apply(tensor_of(x))
-    fn.__name__ = op.__name__.lower()
-    fn.__doc__ = f"Elementwise {fn.__name__} (differentiable)."
-    return fn
-
-
-exp, log, log1p, expm1, sqrt, square = map(_unary, (E.Exp, E.Log, E.Log1p, E.Expm1, E.Sqrt, E.Square))
-sin, cos, tan, tanh, sigmoid, erf = map(_unary, (E.Sin, E.Cos, E.Tan, E.Tanh, E.Sigmoid, E.Erf))
-relu, abs, sign, reciprocal = map(_unary, (E.Relu, E.Abs, E.Sign, E.Reciprocal))
-
-
-floor, ceil, trunc = map(_unary, (E.Floor, E.Ceil, E.Trunc))
 
 
 def round(x, decimals=0):
@@ -146,10 +135,6 @@ def where(condition, a=None, b=None):
     if a is None and b is None:
         return tuple(tensor_of(i, condition) for i in condition._backend.xp.nonzero(condition.array))
     return E.Where.apply(condition, operand(a, condition), operand(b, condition))
-
-
-def clone(x):
-    return E.Clone.apply(x)
 
 
 # --- comparisons: no gradient, boolean results --------------------------------------
@@ -252,20 +237,22 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+    return E.Sqrt.apply(var(x, dim, unbiased, keepdim, correction=correction, axis=axis,
+                            keepdims=keepdims))
 
 
 def norm(x, p='fro', dim=None, keepdim=False, *, axis=None, keepdims=None):
     d, k = _dim(dim, axis), _keep(keepdim, keepdims)
     if p in ('fro', 2, 2.0):
         return R.Norm2.apply(x, axis=d, keepdims=k)
+    size = E.Abs.apply(x)
     if p in (float('inf'), 'inf'):
-        return amax(abs(x), d, k)
+        return amax(size, d, k)
     if p in (float('-inf'), '-inf'):
-        return amin(abs(x), d, k)
+        return amin(size, d, k)
     if p == 1:
-        return sum(abs(x), d, k)
-    return sum(abs(x) ** p, d, k) ** (1.0 / p)
+        return sum(size, d, k)
+    return sum(size ** p, d, k) ** (1.0 / p)
 
 
 # --- softmax family and linear algebra -----------------------------------------------
@@ -285,7 +272,7 @@ def matmul(a, b):
         raise shape_error('matmul', 'both operands need at least one dimension (use * for '
                           'scalars)', a, b)
     if a.ndim >= 2 and b.ndim >= 2:
-        return _apply_fast(L.MatMul, a, b)
+        return apply_fast(L.MatMul, a, b)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     out = L.MatMul.apply(a2, b2)

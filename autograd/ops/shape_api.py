@@ -115,23 +115,24 @@ def roll(x, shifts, dims=None):
     return M.Roll.apply(x, shifts=shifts, dims=dims)
 
 
-def cat(tensors, dim=0, *, axis=None):
+def _join(op, name, tensors, dim, axis):
+    """cat and stack: numbers and arrays among `tensors` take the first Tensor's device."""
     tensors = list(tensors)
     if not tensors:
-        raise ValueError('cat: expected a non-empty list of tensors')
+        raise ValueError(f'{name}: expected a non-empty list of tensors')
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    return M.Cat.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
+    return op.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
+
+
+def cat(tensors, dim=0, *, axis=None):
+    return _join(M.Cat, 'cat', tensors, dim, axis)
 
 
 concatenate = cat
 
 
 def stack(tensors, dim=0, *, axis=None):
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError('stack: expected a non-empty list of tensors')
-    like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    return M.Stack.apply(*(tensor_of(t, like) for t in tensors), axis=dim if axis is None else axis)
+    return _join(M.Stack, 'stack', tensors, dim, axis)
 
 
 def split(x, split_size_or_sections, dim=0):

@@ -1,19 +1,23 @@
 """The namespace backward formulas get under create_graph=True.
 
-It has NumPy's names and signatures (the same ones the backends' array
-namespaces have), but each function is a differentiable op on Tensors, so a
-backward formula written once records itself when asked to. Only the names
-that backward formulas and the engine use are here; gradgradcheck of every
-op is what proves the list complete.
+It has NumPy's names, signatures and meanings (the same ones the backends'
+array namespaces have), but each function is a differentiable op on Tensors,
+so a backward formula written once records itself when asked to. Where
+PyTorch's meaning differs, NumPy's holds here: `transpose(x, axes)` permutes
+all axes, and swapping two is `swapaxes`. Only the names that backward
+formulas and the engine use are here; tests/test_tensor_namespace.py finds
+every `xp.<name>` a backward uses and checks it is here, meaning what NumPy's does.
 """
+from ..backends.numpy_backend import sum_to as _sum_to
 from ..tensor import make_tensor as _make_tensor
-from . import indexing as I, math_api as m, shape_api as s
+from . import FUNCTIONS as _ag, indexing as I, math_api as m, shape_api as s
 from .reduce import Sum
 
-exp, log, sin, cos, tanh, erf, sign, where = m.exp, m.log, m.sin, m.cos, m.tanh, m.erf, m.sign, m.where
-isfinite, matmul, einsum, reshape, broadcast_to = m.isfinite, m.matmul, m.einsum, s.reshape, s.broadcast_to
-swapaxes, flip = s.transpose, s.flip
-floor, trunc = m.floor, m.trunc
+# ag's functions (not Tensor's fast methods): like NumPy's, they take Python numbers too
+exp, log, sin, cos, tanh, erf, sign, floor, trunc = map(_ag.__getitem__, (
+    'exp', 'log', 'sin', 'cos', 'tanh', 'erf', 'sign', 'floor', 'trunc'))
+where, isfinite, matmul, einsum = m.where, m.isfinite, m.matmul, m.einsum
+reshape, broadcast_to, swapaxes, flip = s.reshape, s.broadcast_to, s.swapaxes, s.flip
 
 
 def _const(x, fill):
@@ -37,6 +41,7 @@ def sum(x, axis=None, keepdims=False):
 
 
 def transpose(x, axes=None):
+    """NumPy's transpose: reverse or permute all axes (PyTorch's swap of two is swapaxes)."""
     return s.permute(x, tuple(range(x.ndim))[::-1] if axes is None else tuple(axes))
 
 
@@ -57,14 +62,8 @@ def astype(x, dtype):
 
 
 def sum_to(g, shape):
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    if axes:
-        g = Sum.apply(g, axis=axes, keepdims=True)
-        if lead:
-            g = s.reshape(g, shape)
-    return g
+    """The backends' sum_to: it uses only g.sum and g.reshape, which Tensors have too."""
+    return _sum_to(None, g, shape)
 
 
 def index_add(shape, key, values):
@@ -74,7 +73,7 @@ def index_add(shape, key, values):
 def prod_others(x, axis):
     """Products of the other elements along `axis`, built from multiplications only,
     so it differentiates again (exact with zeros, like the array version)."""
-    x = s.transpose(x, axis, -1) if axis not in (-1, x.ndim - 1) else x
+    x = s.swapaxes(x, axis, -1) if axis not in (-1, x.ndim - 1) else x
     n = x.shape[-1]
     cols = [x[..., i] for i in range(n)]
     one = _const(cols[0], 1) if n else None
@@ -83,4 +82,4 @@ def prod_others(x, axis):
         left.append(left[-1] * cols[i - 1])
         right.append(right[-1] * cols[n - i])
     stacked = s.stack([left[i] * right[n - 1 - i] for i in range(n)], -1)
-    return s.transpose(stacked, axis, -1) if axis not in (-1, x.ndim - 1) else stacked
+    return s.swapaxes(stacked, axis, -1) if axis not in (-1, x.ndim - 1) else stacked

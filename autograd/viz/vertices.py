@@ -4,20 +4,20 @@ they connect. Forward: leaf -> op -> output tensor -> next op. Backward: node ->
 the nodes (or leaves) its gradient flows to. The loops are flat and lean: a
 100,000-node graph passes through them once.
 """
+from typing import NamedTuple
+
 from . import graph as recorded, health, style, timing
 from .style import BACKWARD_ATTRS, FILL, OP_ATTRS, TENSOR_ATTRS
 
 
-class Options:
-    """draw()'s display options, checked."""
-
-    def __init__(self, show_shapes, show_grads, vanishing, exploding, profile, rankdir='TB'):
-        self.rankdir = rankdir
-        self.show_shapes = show_shapes
-        self.show_grads = show_grads
-        self.vanishing = vanishing
-        self.exploding = exploding
-        self.profile = profile
+class Options(NamedTuple):
+    """draw()'s display options."""
+    show_shapes: bool
+    show_grads: bool
+    vanishing: float
+    exploding: float
+    profile: object             # None, 'time' or 'memory'
+    rankdir: str = 'TB'
 
 
 class Vertex:

@@ -1,25 +1,20 @@
 """Layers: nn.Linear, nn.BatchNorm2d, the activations and losses as modules, ...
 
-Each submodule is imported when present (conv, pooling and rnn may land later);
-only "that exact submodule is missing" is tolerated.
+Each submodule lists its public names in `__all__`; nn re-exports them all.
 """
-import importlib as _importlib
+from . import (activation, attention, conv, dropout, embedding, linear, loss, normalization,
+               pooling, rnn)
+from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .embedding import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 
-__all__ = []
-
-for _name in ("linear", "activation", "dropout", "normalization", "embedding", "loss",
-              "conv", "pooling", "rnn", "attention"):
-    try:
-        _mod = _importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _e:
-        if _e.name != f"{__name__}.{_name}":
-            raise
-        continue
-    _names = getattr(_mod, "__all__", None)
-    if _names is None:
-        _names = [n for n in vars(_mod) if not n.startswith("_")]
-    for _n in _names:
-        globals()[_n] = getattr(_mod, _n)
-    __all__ += [n for n in _names if n not in __all__]
-
-del _importlib, _name, _mod, _names, _n
+__all__ = (linear.__all__ + activation.__all__ + dropout.__all__ + normalization.__all__
+           + embedding.__all__ + loss.__all__ + conv.__all__ + pooling.__all__ + rnn.__all__
+           + attention.__all__)

@@ -5,7 +5,7 @@ import autograd as ag
 from .. import _functional_conv_rnn as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import _weight_and_bias
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
@@ -62,11 +62,7 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(ag.empty(*shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(ag.empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, shape, out_channels if bias else None, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -103,7 +99,6 @@ class _ConvNd(Module):
             s += ", bias=False"
         return s
 
-
     def _padded(self, input):
         """(input, padding) for the convolution: with a padding_mode other than zeros the
         input is padded here (reflect, replicate or circular, as F.pad does it) and the
@@ -117,27 +112,23 @@ class _ConvNd(Module):
         flat = (l, r) if n == 1 else (l, r, t, b)
         return ag.pad(input, flat, mode=self.padding_mode), 0
 
+    def forward(self, input):
+        self._check(input)
+        input, padding = self._padded(input)
+        return self._conv(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                          self.groups)
+
 
 class Conv2d(_ConvNd):
     """weight (out_channels, in_channels/groups, kH, kW), bias (out_channels,)."""
     _dims = 2
-
-    def forward(self, input):
-        self._check(input)
-        input, padding = self._padded(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    _conv = staticmethod(F.conv2d)
 
 
 class Conv1d(_ConvNd):
     """weight (out_channels, in_channels/groups, k), bias (out_channels,)."""
     _dims = 1
-
-    def forward(self, input):
-        self._check(input)
-        input, padding = self._padded(input)
-        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    _conv = staticmethod(F.conv1d)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -148,6 +139,11 @@ class _ConvTransposeNd(_ConvNd):
                  device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
                          bias, padding_mode, output_padding, device, dtype)
+
+    def forward(self, input, output_size=None):
+        self._check(input)
+        return self._conv(input, self.weight, self.bias, self.stride, self.padding,
+                          self._output_padding(input, output_size), self.groups, self.dilation)
 
     def _output_padding(self, input, output_size):
         if output_size is None:
@@ -170,20 +166,10 @@ class _ConvTransposeNd(_ConvNd):
 class ConvTranspose2d(_ConvTransposeNd):
     """weight (in_channels, out_channels/groups, kH, kW), bias (out_channels,)."""
     _dims = 2
-
-    def forward(self, input, output_size=None):
-        self._check(input)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+    _conv = staticmethod(F.conv_transpose2d)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
     """weight (in_channels, out_channels/groups, k), bias (out_channels,)."""
     _dims = 1
-
-    def forward(self, input, output_size=None):
-        self._check(input)
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+    _conv = staticmethod(F.conv_transpose1d)

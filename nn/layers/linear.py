@@ -1,18 +1,12 @@
 """Linear and Bilinear layers (PyTorch's shapes and default initialisation)."""
 import math
 
-import autograd as ag
-
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import _weight_and_bias
 
 __all__ = ["Linear", "Bilinear"]
-
-
-def _empty(*shape, device=None, dtype=None):
-    return Parameter(ag.empty(*shape, dtype=dtype, device=device))
 
 
 class Linear(Module):
@@ -26,11 +20,8 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _empty(out_features, in_features, device=device, dtype=dtype)
-        if bias:
-            self.bias = _empty(out_features, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features if bias else None,
+                         device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -55,11 +46,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = _empty(out_features, in1_features, in2_features, device=device, dtype=dtype)
-        if bias:
-            self.bias = _empty(out_features, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in1_features, in2_features),
+                         out_features if bias else None, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -2,7 +2,7 @@
 import autograd as ag
 
 from .. import _compat
-from .optimizer import Optimizer, _check_lr, _grad_array
+from .optimizer import Optimizer, _check_lr, _check_nonnegative, _grad_array, _with_weight_decay
 
 __all__ = ["Adadelta"]
 
@@ -19,10 +19,7 @@ class Adadelta(Optimizer):
         _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(epsilon=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
@@ -32,16 +29,9 @@ class Adadelta(Optimizer):
             for group in self.param_groups:
                 lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
                 for p in self._params_with_grad(group):
-                    g = _grad_array(p, group)
+                    g = _with_weight_decay(_grad_array(p, group), p, wd)
                     xp = _compat.xp_of(p.array)
-                    state = self.state[p]
-                    if not state:
-                        state["step"] = 0
-                        state["square_avg"] = xp.zeros_like(p.array)
-                        state["acc_delta"] = xp.zeros_like(p.array)
-                    state["step"] += 1
-                    if wd != 0:
-                        g = g + wd * p.array
+                    state = self._step_state(p, ("square_avg", "acc_delta"))
                     v, u = state["square_avg"], state["acc_delta"]
                     v *= rho
                     v += (1 - rho) * g * g

@@ -2,7 +2,7 @@
 import autograd as ag
 
 from .. import _compat
-from .optimizer import Optimizer, _check_lr, _grad_array
+from .optimizer import Optimizer, _check_lr, _check_nonnegative, _grad_array, _with_weight_decay
 
 __all__ = ["Adagrad"]
 
@@ -17,14 +17,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  *, maximize=False):
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, epsilon=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)
@@ -51,8 +45,7 @@ class Adagrad(Optimizer):
                     state = self._init_state(p, group)
                     state["step"] += 1
                     step = state["step"]
-                    if wd != 0:
-                        g = g + wd * p.array
+                    g = _with_weight_decay(g, p, wd)
                     clr = lr / (1 + (step - 1) * lr_decay)
                     s = state["sum"]
                     s += g * g

@@ -4,7 +4,7 @@ import math
 import autograd as ag
 
 from .. import _compat
-from .optimizer import Optimizer, _check_lr, _grad_array, _lerp_
+from .optimizer import Optimizer, _check_lr, _check_nonnegative, _grad_array, _lerp_, _with_weight_decay
 
 __all__ = ["Adam", "AdamW"]
 
@@ -23,14 +23,11 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  *, maximize=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(epsilon=eps)
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_nonnegative(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize)
         super().__init__(params, defaults)
@@ -41,31 +38,22 @@ class Adam(Optimizer):
             for group in self.param_groups:
                 lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
                 wd, amsgrad = group["weight_decay"], group["amsgrad"]
+                buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
                 fused = ag.backends.fused_enabled() and not amsgrad
                 for p in self._params_with_grad(group):
                     g = _grad_array(p, group)
-                    xp = _compat.xp_of(p.array)
-                    state = self.state[p]
-                    if not state:
-                        state["step"] = 0
-                        state["exp_avg"] = xp.zeros_like(p.array)
-                        state["exp_avg_sq"] = xp.zeros_like(p.array)
-                        if amsgrad:
-                            state["max_exp_avg_sq"] = xp.zeros_like(p.array)
-                    state["step"] += 1
-                    step = state["step"]
-                    if fused and p._backend.is_gpu:
-                        # one fused kernel for the whole update (ag.backends.set_fused)
-                        p._backend.adam_update(p.array, g, state["exp_avg"], state["exp_avg_sq"], lr,
-                                               beta1, beta2, eps, wd, step, decoupled=self._decoupled)
-                        _compat.bump_version(p)
+                    state = self._step_state(p, buffers)
+                    step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+                    if fused and p._backend.is_gpu and p._backend.adam_update(
+                            p.array, g, m, v, lr, beta1, beta2, eps, wd, step, self._decoupled):
+                        _compat.bump_version(p)     # one fused kernel did the step
                         continue
-                    if wd != 0:
-                        if self._decoupled:
+                    if self._decoupled:
+                        if wd != 0:
                             p.array *= 1 - lr * wd
-                        else:
-                            g = g + wd * p.array
-                    m, v = state["exp_avg"], state["exp_avg_sq"]
+                    else:
+                        g = _with_weight_decay(g, p, wd)
+                    xp = _compat.xp_of(p.array)
                     _lerp_(m, g, 1 - beta1)
                     v *= beta2
                     v += (1 - beta2) * g * g
@@ -76,9 +64,8 @@ class Adam(Optimizer):
                     if amsgrad:
                         vmax = state["max_exp_avg_sq"]
                         xp.maximum(vmax, v, out=vmax)
-                        denom = xp.sqrt(vmax) / bc2_sqrt
-                    else:
-                        denom = xp.sqrt(v) / bc2_sqrt
+                        v = vmax
+                    denom = xp.sqrt(v) / bc2_sqrt
                     denom += eps
                     p.array -= step_size * (m / denom)
                     _compat.bump_version(p)

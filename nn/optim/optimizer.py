@@ -165,6 +165,18 @@ class Optimizer:
             if p.grad is not None:
                 yield p
 
+    def _step_state(self, p, buffers):
+        """p's state for the step being taken: on its first step, ``step`` 0 and a zero
+        array like p for each name in `buffers`; then ``step`` counts this step."""
+        state = self.state[p]
+        if not state:
+            state["step"] = 0
+            zeros_like = _compat.xp_of(p.array).zeros_like
+            for name in buffers:
+                state[name] = zeros_like(p.array)
+        state["step"] += 1
+        return state
+
     # ------------------------------------------------------------ state dict
     def state_dict(self):
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``."""
@@ -227,9 +239,21 @@ def _grad_array(p, group):
     return g
 
 
+def _with_weight_decay(g, p, weight_decay):
+    """g + weight_decay * p (L2 regularisation as a gradient term); g itself when 0."""
+    return g + weight_decay * p.array if weight_decay != 0 else g
+
+
 def _check_lr(lr):
     if lr is not required and not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_nonnegative(**values):
+    """PyTorch's constructor checks: ``Invalid <name> value: <value>`` for any below 0."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
 
 
 def _lerp_(a, b, w):

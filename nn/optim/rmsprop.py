@@ -2,7 +2,7 @@
 import autograd as ag
 
 from .. import _compat
-from .optimizer import Optimizer, _check_lr, _grad_array, _lerp_
+from .optimizer import Optimizer, _check_lr, _check_nonnegative, _grad_array, _lerp_, _with_weight_decay
 
 __all__ = ["RMSprop"]
 
@@ -19,14 +19,7 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  *, maximize=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonnegative(epsilon=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize)
         super().__init__(params, defaults)
@@ -37,20 +30,12 @@ class RMSprop(Optimizer):
             for group in self.param_groups:
                 lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
                 wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
+                buffers = (("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+                           + (("grad_avg",) if centered else ()))
                 for p in self._params_with_grad(group):
-                    g = _grad_array(p, group)
+                    g = _with_weight_decay(_grad_array(p, group), p, wd)
                     xp = _compat.xp_of(p.array)
-                    state = self.state[p]
-                    if not state:
-                        state["step"] = 0
-                        state["square_avg"] = xp.zeros_like(p.array)
-                        if momentum > 0:
-                            state["momentum_buffer"] = xp.zeros_like(p.array)
-                        if centered:
-                            state["grad_avg"] = xp.zeros_like(p.array)
-                    state["step"] += 1
-                    if wd != 0:
-                        g = g + wd * p.array
+                    state = self._step_state(p, buffers)
                     sq = state["square_avg"]
                     sq *= alpha
                     sq += (1 - alpha) * g * g

@@ -2,7 +2,7 @@
 import autograd as ag
 
 from .. import _compat
-from .optimizer import Optimizer, _check_lr, _grad_array
+from .optimizer import Optimizer, _check_lr, _check_nonnegative, _grad_array, _with_weight_decay
 
 __all__ = ["SGD"]
 
@@ -19,10 +19,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False):
         _check_lr(lr)
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
@@ -38,22 +35,15 @@ class SGD(Optimizer):
                 fused = ag.backends.fused_enabled()
                 for p in self._params_with_grad(group):
                     g = _grad_array(p, group)
-                    if fused and p._backend.is_gpu:
-                        # one fused kernel for the whole update (ag.backends.set_fused)
-                        state = self.state[p]
-                        buf = p._backend.sgd_update(p.array, g, state.get("momentum_buffer"), lr,
-                                                    momentum, dampening, wd, nesterov)
-                        if momentum != 0:
-                            state["momentum_buffer"] = buf
-                        _compat.bump_version(p)
+                    buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                    if fused and p._backend.is_gpu and p._backend.sgd_update(
+                            p.array, g, buf, lr, momentum, dampening, wd, nesterov):
+                        _compat.bump_version(p)     # one fused kernel did the step
                         continue
-                    if wd != 0:
-                        g = g + wd * p.array
+                    g = _with_weight_decay(g, p, wd)
                     if momentum != 0:
-                        state = self.state[p]
-                        buf = state.get("momentum_buffer")
                         if buf is None:
-                            buf = state["momentum_buffer"] = g.copy()
+                            buf = self.state[p]["momentum_buffer"] = g.copy()
                         else:
                             buf *= momentum
                             buf += (1 - dampening) * g

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd.backends.numpy_backend import NumpyBackend
 import nn
 from nn import optim
 
@@ -344,47 +343,3 @@ def test_optimizer_drives_a_quadratic_to_its_minimum():
         p.grad = ag.tensor(2 * (p.array - target))
         opt.step()
     np.testing.assert_allclose(p.array, target, atol=1e-3)
-
-
-class _GpuLikeBackend(NumpyBackend):
-    """A NumPy device that says it is a GPU, so the optimizers take their fused-kernel
-    route (the backend's update functions; NumPy's are the unfused reference ones)."""
-    is_gpu = True
-
-
-_GPU_LIKE = ag.backends.register(_GpuLikeBackend('gpulike:0'))
-rng = np.random.default_rng(11)
-
-
-@pytest.mark.parametrize("make", [
-    lambda ps: optim.SGD(ps, lr=0.1),
-    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
-    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
-    lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.01),
-    lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=0.1),
-])
-def test_fused_update_route_matches_the_plain_updates(make, monkeypatch):
-    calls = []
-    for name in ("sgd_update", "adam_update"):          # count: the route must be taken
-        real = getattr(_GPU_LIKE, name)
-        monkeypatch.setattr(_GPU_LIKE, name,
-                            lambda *a, _real=real, **k: (calls.append(1), _real(*a, **k))[1])
-    start = [rng.standard_normal((3, 4)), rng.standard_normal(4)]
-    grads = [[rng.standard_normal(a.shape) for a in start] for _ in range(3)]
-    results = []
-    for fused in (False, True):
-        params = [ag.tensor(a.copy(), requires_grad=True, device='gpulike:0') for a in start]
-        opt = make(params)
-        previous = ag.backends.set_fused(fused)
-        try:
-            for step in grads:
-                for p, g in zip(params, step):
-                    p.grad = ag.tensor(g, device='gpulike:0')
-                opt.step()
-        finally:
-            ag.backends.set_fused(previous)
-        results.append([p.array.copy() for p in params])
-        assert all(p._version > 0 for p in params)
-        assert len(calls) == (3 * len(params) if fused else 0)
-    for plain, fused in zip(*results):
-        np.testing.assert_allclose(fused, plain, rtol=1e-12, atol=1e-12)
