@@ -6,12 +6,8 @@
     y.backward()
     x.grad
 """
-from ._clash import check as _check_clash
-
-_check_clash(__name__, __file__)   # another distribution's files mixed with ours: say so, first
-__tapegrad__ = True                # nn checks that the autograd it imports is this one
-
-from . import backends, cuda, errors  # noqa: E402
+from . import _clash  # first: refuses a folder mixed with another distribution's files
+from . import backends, cuda, errors
 from .backends import set_default_device
 from .backends.cpu_malloc import tune as _tune_malloc
 from .backends.numpy_backend import (bool_, float16, float32, float64, int8, int16, int32,
@@ -31,6 +27,7 @@ from .tensor import Tensor, is_tensor
 globals().update(_FUNCTIONS)
 
 __version__ = '0.1.0'
+__tapegrad__ = True     # nn checks that the autograd it imports is this one (autograd/_clash.py)
 
 _tune_malloc()      # keep freed buffers in-process: no per-step page faults (backends/cpu_malloc.py)
 

@@ -3,8 +3,8 @@
 The import names ``autograd`` and ``nn`` are also used by other PyPI
 distributions (HIPS ``autograd`` is widely installed, e.g. by lifelines). pip
 installing two of them into one environment writes both into the same folder,
-so files of one overwrite the other's. Each package of ours calls ``check`` on
-import: one listing of the folder that holds it (site-packages, or the
+so files of one overwrite the other's. Each package of ours runs ``check`` on
+import (this module's import does it for autograd, nn/_foreign.py for nn): one listing of the folder that holds it (site-packages, or the
 repository root), looking for another distribution's metadata under our
 import name. (``nn`` also checks that the ``autograd`` it imports is ours:
 nn/_foreign.py.) Only the standard library is used, so this runs before
@@ -32,3 +32,6 @@ def check(package, init_file):
             f"the import name '{package}'{' (HIPS autograd, installed e.g. by lifelines)' if package == 'autograd' else ''}. "
             f"pip installed both into {os.path.join(folder, package)}, so their files are mixed and neither "
             f"can be trusted. Fix: pip uninstall {package} tapegrad, then {ENV}.", name=package)
+
+
+check("autograd", os.path.join(os.path.dirname(os.path.abspath(__file__)), "__init__.py"))

@@ -2,16 +2,8 @@
 
 PyTorch's names and semantics (see shared/API.md, section "nn").
 """
-import autograd as _autograd
-
-if not getattr(_autograd, "__tapegrad__", False):   # HIPS autograd (or another) under our name
-    from ._foreign import foreign_autograd
-    raise foreign_autograd(_autograd)
-from autograd._clash import check as _check_clash  # noqa: E402
-
-_check_clash(__name__, __file__)
-
-from . import init, utils  # noqa: E402
+from . import _foreign  # first: refuses an autograd that isn't ours, or a mixed folder
+from . import init, utils
 from .containers import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from .module import Module
 from .parameter import Parameter

@@ -1,8 +1,11 @@
-"""The error for ``nn`` importing an ``autograd`` that isn't tapegrad's (see autograd/_clash.py).
-
-Self-contained: the ``autograd`` at hand is someone else's, so nothing of ours
-can be imported from it.
+"""Checks run when nn is imported (see autograd/_clash.py): the ``autograd`` it
+imports must be tapegrad's, and nn's folder must not be shared with another
+distribution named ``nn``. The first error is built here, self-contained: that
+``autograd`` is someone else's, so nothing of ours can be imported from it.
 """
+import os
+
+import autograd
 
 
 def foreign_autograd(module):
@@ -23,3 +26,11 @@ def foreign_autograd(module):
         "nothing here needs the other package, pip uninstall autograd and reinstall tapegrad "
         "(pip install --force-reinstall), since the two may have overwritten each other's files.",
         name="autograd")
+
+
+if not getattr(autograd, "__tapegrad__", False):       # HIPS autograd (or another) under our name
+    raise foreign_autograd(autograd)
+
+from autograd._clash import check  # noqa: E402  (only once autograd is known to be ours)
+
+check("nn", os.path.join(os.path.dirname(os.path.abspath(__file__)), "__init__.py"))
