@@ -3,7 +3,7 @@
 Each takes dtype=, device= and requires_grad= keywords; floating factories
 default to float32 and land on the default device (set_default_device).
 """
-from . import backends
+from . import backends, errors
 from .tensor import Tensor, as_array, make_tensor
 
 float16, float32, float64 = 'float16', 'float32', 'float64'
@@ -19,22 +19,42 @@ def _finish(data, backend, requires_grad):
     return t.requires_grad_() if requires_grad else t
 
 
-def _shape(size):
+def _shape(size, op='tensor'):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        size = size[0]
+    return tuple(errors.check_size(op, f'size {tuple(size)}: each dim', n) for n in size)
+
+
+def _array(data, dtype, device, op):
+    """as_array, refusing what is not numbers (None, strings, ragged lists) as PyTorch does."""
+    try:
+        array, backend = as_array(data, dtype, device)
+    except (ValueError, TypeError) as e:
+        raise errors.DataError(f"{op}: can't make a tensor of {type(data).__name__} "
+                                f"{_short(data)}: {e}") from None
+    if array.dtype.kind not in 'biufc':
+        raise errors.DataError(
+            f"{op}: can't make a tensor of {type(data).__name__} {_short(data)}: its elements "
+            f"are not numbers or bools (NumPy dtype {array.dtype}); pass numbers, nested "
+            "lists of numbers, or an array")
+    return array, backend
+
+
+def _short(data):
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + '...'
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (Python floats -> float32, ints -> int64)."""
-    array, backend = as_array(data, dtype, device)
+    array, backend = _array(data, dtype, device, 'tensor')
     if isinstance(data, Tensor) or array is data:
         array = array.copy()
     return _finish(array, backend, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
-    array, backend = as_array(data, dtype, device)
+    array, backend = _array(data, dtype, device, 'as_tensor')
     return _finish(array, backend, False)
 
 
@@ -43,22 +63,22 @@ def from_numpy(array):
     return _finish(backends.get('cpu').asarray(array), backends.get('cpu'), False)
 
 
-def _filled(fill, size, dtype, device, requires_grad):
+def _filled(fill, size, dtype, device, requires_grad, op):
     backend = backends.get(device)
-    data = backend.xp.full(_shape(size), fill, dtype=_dt(dtype))
+    data = backend.xp.full(_shape(size, op), fill, dtype=_dt(dtype))
     return _finish(data, backend, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, size, dtype, device, requires_grad, 'zeros')
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(1, size, dtype, device, requires_grad)
+    return _filled(1, size, dtype, device, requires_grad, 'ones')
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, size, dtype, device, requires_grad, 'empty')
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -67,7 +87,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     elif dtype is None and isinstance(fill_value, int):
         dtype = 'int64'
     return _filled(fill_value, (size,) if isinstance(size, int) else tuple(size), dtype, device,
-                   requires_grad)
+                   requires_grad, 'full')
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
@@ -84,6 +104,9 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    errors.check_size('eye', 'n', n)
+    if m is not None:
+        errors.check_size('eye', 'm', m)
     backend = backends.get(device)
     return _finish(backend.xp.eye(n, m, dtype=_dt(dtype)), backend, requires_grad)
 
@@ -94,11 +117,18 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if dtype is None:
         dtype = 'int64' if all(isinstance(v, int) for v in (start, end, step)) else float32
+    if step == 0:
+        raise errors.ShapeError(f"arange: step must be nonzero, got {step} "
+                                f"(start={start}, end={end})")
+    if (end - start) * step < 0:
+        raise errors.ShapeError(f"arange: start={start} and end={end} are inconsistent with "
+                                f"the sign of step={step}; swap them or negate the step")
     backend = backends.get(device)
     return _finish(backend.xp.arange(start, end, step, dtype=dtype), backend, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    errors.check_size('linspace', 'steps', steps)
     backend = backends.get(device)
     return _finish(backend.xp.linspace(start, end, steps, dtype=_dt(dtype)), backend,
                    requires_grad)
@@ -126,25 +156,29 @@ def default_generator(device=None):
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = default_generator(device).random(_shape(size), dtype=_dt(dtype))
+    data = default_generator(device).random(_shape(size, 'rand'), dtype=_dt(dtype))
     return _finish(data, backend, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = default_generator(device).standard_normal(_shape(size), dtype=_dt(dtype))
+    data = default_generator(device).standard_normal(_shape(size, 'randn'), dtype=_dt(dtype))
     return _finish(data, backend, requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None, device=None):
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise errors.ShapeError(f"randint: low ({low}) must be less than high ({high})")
     backend = backends.get(device)
-    data = default_generator(device).integers(low, high, size=tuple(size), dtype=_dt(dtype, 'int64'))
+    data = default_generator(device).integers(low, high, size=_shape((size,), 'randint'),
+                                              dtype=_dt(dtype, 'int64'))
     return _finish(backend.asarray(data), backend, False)
 
 
 def randperm(n, device=None):
+    errors.check_size('randperm', 'n', n)
     backend = backends.get(device)
     return _finish(backend.asarray(default_generator(device).permutation(n)), backend, False)
 

@@ -3,6 +3,8 @@
 Each class also derives from the builtin a NumPy user would catch (ValueError
 for shapes, TypeError for dtypes), and from RuntimeError as a PyTorch user would.
 """
+import operator
+import re
 
 
 class OpError(RuntimeError):
@@ -15,6 +17,14 @@ class ShapeError(OpError, ValueError):
 
 class DtypeError(OpError, TypeError):
     """A dtype the op cannot take (e.g. grad asked of an integer tensor)."""
+
+
+class DataError(DtypeError, ValueError):
+    """Data that is not an array of numbers (None, strings, ragged nested lists)."""
+
+
+class ArgumentError(OpError, ValueError):
+    """An argument outside its allowed values (a negative delta, a zero step)."""
 
 
 class IndexOutOfRange(OpError, IndexError):
@@ -51,14 +61,19 @@ def _inputs(inputs):
     return ', '.join(describe(x) for x in inputs)
 
 
+_OWN_PREFIX = re.compile(r'[a-z_0-9]+: ')
+
+
 def op_failed(op, inputs, exc):
     """Turn a NumPy error raised deep inside `op` into one that names the op."""
     text = str(exc)
-    if isinstance(exc, IndexError) and 'out of bounds for axis' in text:
+    if isinstance(exc, IndexError):
         kind = IndexOutOfRange
     else:
         kind = ShapeError if isinstance(exc, (ValueError, IndexError)) else DtypeError
     hint = ''
+    if _OWN_PREFIX.match(text):         # our own check inside forward already names the function
+        return kind(f"{text} (inputs: {_inputs(inputs)}).")
     if 'broadcast' in text:
         hint = ' Shapes broadcast when, from the last dimension back, each pair is equal or one is 1.'
     elif 'out of bounds for array of dimension' in text:
@@ -68,6 +83,44 @@ def op_failed(op, inputs, exc):
 
 def shape_error(op, message, *inputs):
     return ShapeError(f"{op}: {message} (inputs: {_inputs(inputs)})")
+
+
+def broadcast_shape(op, *inputs):
+    """The shape `inputs` (tensors or shapes) broadcast to, or a ShapeError naming `op`."""
+    shapes = [tuple(getattr(x, 'shape', x)) for x in inputs]
+    out = []
+    for dims in zip(*(((1,) * (max(map(len, shapes)) - len(s)) + s) for s in shapes)):
+        sizes = {d for d in dims if d != 1}
+        if len(sizes) > 1:
+            raise ShapeError(
+                f"{op}: shapes {' and '.join(map(str, shapes))} do not broadcast together "
+                "(from the last dimension back, each pair of sizes must be equal or one of "
+                "them 1)")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def same_device(op, x, other, what, base='the input'):
+    """Raise a DeviceError naming `what` (the index, the target, the mask...) when `other`
+    is a tensor on another device than `x` (`base`)."""
+    if hasattr(other, '_backend') and other._backend is not x._backend:
+        raise DeviceError(
+            f"{op}: expected {what} on the device of {base} ({x.device}), got {other.device} "
+            f"({base}: {describe(x)}; {what}: {describe(other)}). Move it with "
+            f".to({x.device!r}) first.")
+
+
+def check_size(op, what, value, minimum=0):
+    """An int-like size argument (a dim, a count, a stride) of at least `minimum`."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an int, got {type(value).__name__} "
+                        f"{value!r}") from None
+    if n < minimum:
+        need = 'non-negative' if minimum == 0 else f'at least {minimum}'
+        raise ShapeError(f"{op}: {what} must be {need}, got {n}")
+    return n
 
 
 def mixed_devices(op, inputs):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import backends, errors
 from .grad_mode import grad_enabled
+from .hooks import add_post_accumulate_hook
 
 if TYPE_CHECKING:       # editors and type checkers find `x.sum` etc. in the op table
     from .ops import TensorOps as _OpMethods
@@ -177,8 +178,9 @@ class Tensor(_OpMethods):
 
     def item(self):
         if self.array.size != 1:
-            raise ValueError(f"item(): only one-element tensors can be converted to a Python "
-                             f"scalar; this one has shape {self.shape}")
+            raise errors.ShapeError(f"item(): only one-element tensors can be converted to a "
+                                    f"Python scalar; this one has shape {self.shape} "
+                                    f"({self.array.size} elements)")
         return self.array.item()
 
     def tolist(self):
@@ -245,6 +247,20 @@ class Tensor(_OpMethods):
         position = next((i for i, h in enumerate(hooks) if isinstance(h, _RetainGrad)), len(hooks))
         hooks.insert(position, hook)
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """`hook(tensor)` runs once this leaf's `.grad` has been accumulated (it returns None).
+
+        Run as soon as backward has finished this leaf's gradient, before the rest of
+        backward (DistributedDataParallel starts its all-reduces from here)."""
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a "
+                               "tensor that doesn't require gradient")
+        if self._node is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               f"cannot be registered on non-leaf tensors (this one comes from "
+                               f"{self._node.name})")
+        return add_post_accumulate_hook(self, hook)
 
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward."""

@@ -22,4 +22,5 @@ SUBCOMMANDS = {
     "matmul": "benchmarks.matmul",
     "fused": "benchmarks.fused",
     "devices": "benchmarks.devices",
+    "distributed": "benchmarks.distributed",
 }

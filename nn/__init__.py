@@ -9,7 +9,7 @@ from .module import Module
 from .parameter import Parameter
 from .serialization import CheckpointError, load, save
 from .layers import *  # noqa: F401,F403  (nn.Linear, nn.ReLU, nn.MSELoss, ...: nn/layers)
-from . import data, optim, training  # noqa: E402  (training: EarlyStopping, accuracy, ...)
+from . import data, optim, parallel, training  # noqa: E402  (parallel: DDP; mpi4py loads on use)
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Identity", "Flatten",
-           "init", "utils", "optim", "data", "training", "save", "load", "CheckpointError"]
+           "init", "utils", "optim", "data", "training", "parallel", "save", "load", "CheckpointError"]

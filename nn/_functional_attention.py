@@ -18,15 +18,25 @@ def _neg_inf_where(scores, blocked):
     return ag.where(mask, ag.tensor(-math.inf, dtype=scores.dtype, device=scores.device), scores)
 
 
-def _add_mask(scores, mask, blocked_when):
+def _add_mask(scores, mask, blocked_when, name, what='attn_mask'):
     """Apply an attention mask: boolean masks block where they equal `blocked_when`,
-    float masks are added."""
+    float masks are added. Errors name `name`, the function the user called."""
     if mask is None:
         return scores
+    ag.errors.same_device(name, scores, mask, f'the {what}')
+    if ag.errors.broadcast_shape(name, scores, mask) != tuple(scores.shape):
+        raise ag.errors.ShapeError(f"{name}: the {what} {tuple(mask.shape)} must broadcast to "
+                                   f"the attention scores' shape {tuple(scores.shape)}")
     data = mask.array if isinstance(mask, ag.Tensor) else np.asarray(mask)
     if data.dtype == bool:
         return _neg_inf_where(scores, data == blocked_when)
     return scores + (mask if isinstance(mask, ag.Tensor) else ag.as_tensor(data, device=scores.device))
+
+
+def _fully_masked(scores):
+    """A (..., L, 1) bool tensor of the query rows whose every score is -inf, or None."""
+    dead = scores._backend.xp.isneginf(scores.array).all(-1, keepdims=True)
+    return ag.as_tensor(dead, device=scores.device) if dead.any() else None
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
@@ -48,8 +58,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = (query @ key.transpose(-2, -1)) * scale
     if is_causal:
         scores = _neg_inf_where(scores, np.triu(np.ones((L, S), dtype=bool), k=1))
-    scores = _add_mask(scores, attn_mask, blocked_when=False)
+    scores = _add_mask(scores, attn_mask, False, 'scaled_dot_product_attention')
+    dead = _fully_masked(scores) if is_causal or attn_mask is not None else None
+    if dead is not None:       # rows that attend to nothing: zeros, as PyTorch (not NaN)
+        scores = ag.where(dead, 0.0, scores)
     weights = ag.softmax(scores, dim=-1)
+    if dead is not None:
+        weights = ag.where(dead, 0.0, weights)
     if dropout_p > 0:
         from .functional import dropout
         weights = dropout(weights, dropout_p, True)
@@ -95,15 +110,16 @@ def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, i
         if attn_mask.ndim == 3 and tuple(attn_mask.shape) != (N * num_heads, L, S):
             raise ValueError(f"multi_head_attention: a 3-D attn_mask must be (N*num_heads, L, S) "
                              f"= ({N * num_heads}, {L}, {S}), got {tuple(attn_mask.shape)}")
-        scores = _add_mask(scores, attn_mask, blocked_when=True)
+        scores = _add_mask(scores, attn_mask, True, 'multi_head_attention_forward')
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (N, S):
             raise ValueError(f"multi_head_attention: key_padding_mask must be (N, S) = ({N}, {S}), "
                              f"got {tuple(key_padding_mask.shape)}")
         kpm = key_padding_mask.reshape(N, 1, 1, S) if isinstance(key_padding_mask, ag.Tensor) \
             else np.asarray(key_padding_mask).reshape(N, 1, 1, S)
-        scores = _add_mask(scores.reshape(N, num_heads, L, S), kpm,
-                           blocked_when=True).reshape(N * num_heads, L, S)
+        scores = _add_mask(scores.reshape(N, num_heads, L, S), kpm, True,
+                           'multi_head_attention_forward', 'key_padding_mask'
+                           ).reshape(N * num_heads, L, S)
     weights = ag.softmax(scores, dim=-1)
     if dropout_p > 0 and training:
         weights = dropout(weights, dropout_p, True)

@@ -14,10 +14,23 @@ def _tuple(v, n):
     return v * n if len(v) == 1 else v
 
 
-def _same_pads(kernel, dilation, stride):
+def _check_geometry(name, kernel=None, stride=(), padding=(), dilation=(), output_padding=()):
+    """Window arguments, each an int or a tuple: sizes of at least 1, paddings of at least 0
+    (checked here, where the function the user called is known)."""
+    for what, values, least in (('kernel_size', kernel, 1), ('stride', stride, 1),
+                                ('dilation', dilation, 1), ('padding', padding, 0),
+                                ('output_padding', output_padding, 0)):
+        if values is None or isinstance(values, str):
+            continue
+        for v in (values,) if isinstance(values, int) else values:
+            ag.errors.check_size(name, what, v, least)
+
+
+def _same_pads(kernel, dilation, stride, name):
     """PyTorch's padding='same': total d*(k-1), the extra one on the bottom/right."""
     if any(s != 1 for s in stride):
-        raise ValueError("padding='same' is not supported for strided convolutions")
+        raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
+                         f"(stride {tuple(stride)})")
     pads = []
     for k, d in zip(kernel, dilation):
         total = d * (k - 1)
@@ -25,14 +38,14 @@ def _same_pads(kernel, dilation, stride):
     return pads
 
 
-def _resolve_padding(padding, kernel, dilation, stride, ndim):
+def _resolve_padding(padding, kernel, dilation, stride, ndim, name):
     if isinstance(padding, str):
         if padding == 'valid':
             return (0, 0, 0, 0) if ndim == 2 else (0, 0, 0, 0)
         if padding == 'same':
-            p = _same_pads(kernel, dilation, stride)
+            p = _same_pads(kernel, dilation, stride, name)
             return tuple(p) if ndim == 2 else (0, 0, p[0], p[1])
-        raise ValueError(f"invalid padding string {padding!r}, should be one of 'valid', 'same'")
+        raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of 'valid', 'same'")
     p = _tuple(padding, ndim)
     if ndim == 1:
         return (0, 0, p[0], p[0])
@@ -51,8 +64,9 @@ def _check_input(x, ndim, name, weight=None):
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     unbatched = _check_input(input, 2, 'conv2d', weight)
+    _check_geometry('conv2d', None, stride, padding, dilation)
     stride, dilation = _tuple(stride, 2), _tuple(dilation, 2)
-    pads = _resolve_padding(padding, tuple(weight.shape[2:]), dilation, stride, 2)
+    pads = _resolve_padding(padding, tuple(weight.shape[2:]), dilation, stride, 2, 'conv2d')
     x = input.unsqueeze(0) if unbatched else input
     out = Conv2dOp.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation,
                          groups=groups)
@@ -61,10 +75,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     unbatched = _check_input(input, 1, 'conv1d', weight)
+    _check_geometry('conv1d', None, stride, padding, dilation)
     if weight.ndim != 3:
         raise ValueError(f"conv1d: expected a 3-D weight (out, in/groups, k), got {tuple(weight.shape)}")
     stride, dilation = (1,) + _tuple(stride, 1), (1,) + _tuple(dilation, 1)
-    pads = _resolve_padding(padding, (1,) + tuple(weight.shape[2:]), dilation, stride, 1)
+    pads = _resolve_padding(padding, (1,) + tuple(weight.shape[2:]), dilation, stride, 1,
+                            'conv1d')
     x = input.unsqueeze(0) if unbatched else input
     out = Conv2dOp.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, stride=stride, padding=pads,
                          dilation=dilation, groups=groups).squeeze(2)
@@ -74,6 +90,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     unbatched = _check_input(input, 2, 'conv_transpose2d', weight)
+    _check_geometry('conv_transpose2d', None, stride, padding, dilation, output_padding)
     x = input.unsqueeze(0) if unbatched else input
     out = ConvTranspose2dOp.apply(x, weight, bias, stride=_tuple(stride, 2),
                                   padding=_tuple(padding, 2), output_padding=_tuple(output_padding, 2),
@@ -84,6 +101,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     unbatched = _check_input(input, 1, 'conv_transpose1d', weight)
+    _check_geometry('conv_transpose1d', None, stride, padding, dilation, output_padding)
     x = input.unsqueeze(0) if unbatched else input
     out = ConvTranspose2dOp.apply(
         x.unsqueeze(2), weight.unsqueeze(2), bias, stride=(1,) + _tuple(stride, 1),
@@ -95,6 +113,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     stride = None if stride is None or stride == () or stride == [] else stride
+    _check_geometry('max_pool2d', kernel_size, stride, padding, dilation)
     out = MaxPool2dOp.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
                             dilation=dilation, ceil_mode=ceil_mode)
     if return_indices:
@@ -105,6 +124,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
+    _check_geometry('max_pool1d', kernel_size, stride, padding, dilation)
     k = (1,) + _tuple(kernel_size, 1)
     s = None if stride is None else (1,) + _tuple(stride, 1)
     x = input.unsqueeze(-2)
@@ -118,12 +138,14 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     stride = None if stride is None or stride == () or stride == [] else stride
+    _check_geometry('avg_pool2d', kernel_size, stride, padding)
     return AvgPool2dOp.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
                              ceil_mode=ceil_mode, count_include_pad=count_include_pad,
                              divisor_override=divisor_override)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    _check_geometry('avg_pool1d', kernel_size, stride, padding)
     s = None if stride is None else (1,) + _tuple(stride, 1)
     return avg_pool2d(input.unsqueeze(-2), (1,) + _tuple(kernel_size, 1), s,
                       (0,) + _tuple(padding, 1), ceil_mode, count_include_pad).squeeze(-2)

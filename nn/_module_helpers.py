@@ -63,3 +63,10 @@ def _zero_grad(p, set_to_none=True):
     else:
         p.grad.array[...] = 0
         _compat.bump_version(p.grad)
+
+
+def check_sizes(owner, minimum=0, **sizes):
+    """A layer's size arguments (features, channels, ...): ints of at least `minimum`,
+    checked when the layer is built, so the error names the layer and the argument."""
+    for what, value in sizes.items():
+        ag.errors.check_size(owner, what, value, minimum)

@@ -57,11 +57,13 @@ def _reduce(loss, reduction, name):
 
 
 def _check_same_size(name, input, target):
+    ag.errors.same_device(name, input, target, 'the target')
     if tuple(input.shape) != tuple(target.shape):
         warnings.warn(
             f"{name}: using a target size ({tuple(target.shape)}) that is different to the input "
             f"size ({tuple(input.shape)}). This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.", stacklevel=3)
+        ag.errors.broadcast_shape(name, input, target)
 
 
 # --- linear layers --------------------------------------------------------------------
@@ -143,7 +145,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     The mask comes from the engine's generator of the input's device (``ag.manual_seed``).
     """
     if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     if p == 1.0:
@@ -243,6 +245,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     idx = input if isinstance(input, ag.Tensor) else ag.as_tensor(np.asarray(input), device=weight.device)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor (int64), got {idx.dtype}")
+    if weight.ndim != 2:
+        raise ag.errors.ShapeError(f"embedding: the weight must be 2-D (num_embeddings, "
+                                   f"embedding_dim), got shape {tuple(weight.shape)}")
+    ag.errors.same_device("embedding", weight, idx, "the indices", "the weight")
     n = weight.shape[0]
     if padding_idx is not None:
         if not -n <= padding_idx < n:
@@ -313,9 +319,13 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target."""
     target = _as_tensor(target, input)
     _check_same_size("huber_loss", input, target)
+    if delta <= 0:
+        raise ag.errors.ArgumentError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target
     a = ag.abs(d)
-    loss = ag.where(a.detach() < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+    # the square only where it is taken (|d| < delta): d * d of a large d would overflow
+    small = a.detach() < delta
+    loss = ag.where(small, 0.5 * _where_small(small, d) ** 2, delta * (a - 0.5 * delta))
     return _reduce(loss, reduction, "huber_loss")
 
 
@@ -324,13 +334,21 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     target = _as_tensor(target, input)
     _check_same_size("smooth_l1_loss", input, target)
     if beta < 0:
-        raise ValueError("smooth_l1_loss does not support negative values for beta.")
+        raise ag.errors.ArgumentError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     d = input - target
     a = ag.abs(d)
     if beta == 0:
         return _reduce(a, reduction, "smooth_l1_loss")
-    loss = ag.where(a.detach() < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
+    small = a.detach() < beta
+    loss = ag.where(small, (0.5 / beta) * _where_small(small, d) ** 2, a - 0.5 * beta)
     return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def _where_small(small, d):
+    """d where `small`, else 0: the quadratic branch's input, so that large differences
+    (1e20) never reach the square, which would overflow to inf (and warn) before
+    where() discards it."""
+    return ag.where(small, d, 0.0)
 
 
 # --- classification losses -------------------------------------------------------------
@@ -377,6 +395,7 @@ def _nll(logp, target, weight, ignore_index, reduction, name):
 
 def _batched(input, target, name):
     """Unbatched (C,) input with a scalar target -> (1, C) and (1,)."""
+    ag.errors.same_device(name, input, target, "the target")
     if input.ndim == 1:
         if isinstance(target, ag.Tensor) and target.ndim == 0:
             target = target.reshape(1)
@@ -410,7 +429,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     (weighted) sum of -log p over classes.
     """
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     input, target, unbatched = _batched(input, target, "cross_entropy")
     C = input.shape[1]
     logp = ag.log_softmax(input, 1)
@@ -495,18 +514,20 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          reduction="mean"):
     """-(t log x + (1-t) log(1-x)) for probabilities x in [0, 1]; logs are clamped to >= -100."""
     target = _as_tensor(target, input)
+    ag.errors.same_device("binary_cross_entropy", input, target, "the target")
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the "
-                         f"input size ({tuple(input.shape)}) is deprecated. Please ensure they "
-                         "have the same size.")
-    x = input.array
-    lo, hi = input._backend.min_max(x) if x.size else (0, 0)
-    if lo < 0 or hi > 1:
-        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
-                         "(use binary_cross_entropy_with_logits for logits)")
+        raise ValueError(f"binary_cross_entropy: using a target size ({tuple(target.shape)}) that "
+                         f"is different to the input size ({tuple(input.shape)}) is deprecated. "
+                         "Please ensure they have the same size.")
+    for what, t in (("input", input), ("target", target)):
+        lo, hi = t._backend.min_max(t.array) if t.numel() else (0, 0)
+        if lo < 0 or hi > 1:
+            raise ValueError(f"binary_cross_entropy: all elements of {what} should be between 0 "
+                             f"and 1, got values in [{lo}, {hi}] (use "
+                             "binary_cross_entropy_with_logits for logits)")
     if weight is not None:
         weight = _as_tensor(weight, input)
-        shape = np.broadcast_shapes(tuple(weight.shape), tuple(input.shape))
+        shape = ag.errors.broadcast_shape("binary_cross_entropy", weight, input)
         if shape != tuple(input.shape):
             raise ValueError(f"binary_cross_entropy: weight {tuple(weight.shape)} doesn't "
                              f"broadcast to the input {tuple(input.shape)}")
@@ -530,9 +551,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     ``weight`` rescales each element's loss. Finite for logits of any size.
     """
     target = _as_tensor(target, input)
+    ag.errors.same_device("binary_cross_entropy_with_logits", input, target, "the target")
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size "
-                         f"({tuple(input.shape)})")
+        raise ValueError(f"binary_cross_entropy_with_logits: target size ({tuple(target.shape)}) "
+                         f"must be the same as input size ({tuple(input.shape)})")
     target = target.type(input.dtype)
     sp = _softplus_exact(-input)
     if pos_weight is not None:
@@ -597,3 +619,7 @@ from ._functional_attention import multi_head_attention_forward, scaled_dot_prod
 
 __all__ += _functional_conv_rnn.__all__ + ["scaled_dot_product_attention",
                                            "multi_head_attention_forward"]
+
+from ._functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,E501
+
+__all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]

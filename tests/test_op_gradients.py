@@ -28,6 +28,19 @@ def I(values):
     return ag.tensor(values)
 
 
+def Z(values):
+    """A float64 leaf with the given values (zeros included on purpose)."""
+    return ag.tensor(values, dtype=ag.float64, requires_grad=True)
+
+
+def _multinomial_ok(p):
+    """Draws without replacement from the rows of p: distinct, in range, and a category
+    of weight zero never drawn while others remain."""
+    p = p * ag.tensor([1.0, 1.0, 0.0, 1.0], dtype=p.dtype)
+    s = ag.multinomial(p, 3).numpy()
+    return s.shape == (3, 3) and all(len(set(r)) == 3 and 2 not in r for r in s)
+
+
 def _augmented(a, b, name):
     t = a * 1                      # a non-leaf: augmented assignment is recorded in place
     return getattr(t, name)(b)
@@ -177,6 +190,24 @@ ROWS = {
     'scatter_add': (lambda a, s: ag.scatter_add(a, 1, I([[0, 0, 2], [1, 1, 1]]), s),
                     lambda: [R(2, 3), R(2, 3)]),
     'take_along_dim': (lambda a: ag.take_along_dim(a, I([[2], [0]]), 1), lambda: [R(2, 3)]),
+    # sorting, cumulative, triangular and small elementwise ops
+    'sort': (lambda a: ag.sort(a, 0).values + a.sort(descending=True)[0], lambda: [R(3, 4)]),
+    'topk': (lambda a: ag.topk(a, 2).values.sum() + a.topk(2, dim=0, largest=False)[0],
+             lambda: [R(3, 4)]),
+    'masked_select': (lambda a: ag.masked_select(a, I([True, False, True])), lambda: [R(2, 3)]),
+    'cumsum': (lambda a: ag.cumsum(a, 1) + a.cumsum(dim=0), lambda: [R(3, 4)]),
+    # zeros in the input: the gradient (and its own gradient) must stay exact there
+    'cumprod': (lambda a, z: ag.cumprod(a, 1).sum() + z.cumprod(-1),
+                lambda: [R(3, 4), Z([[0.5, 0.0, 2.0, -1.5], [0.0, 1.2, 0.0, 0.7], [1.1, 0.9, -0.8, 0.0]])]),
+    'tril': (lambda a: ag.tril(a) + a.tril(-1), lambda: [R(2, 3, 4)]),
+    'triu': (lambda a: ag.triu(a, 1) + a.triu(), lambda: [R(3, 4)]),
+    'diagonal': (lambda a: ag.diagonal(a, 1, 0, 2) * 1 + a.diagonal(dim1=-1, dim2=0),
+                 lambda: [R(3, 2, 4)]),
+    'diag': (lambda a, b: ag.diag(a, 1)[:3, :3] + b.diag(), lambda: [R(3), R(3, 4)]),
+    'trace': (lambda a: ag.trace(a) + a.trace() ** 2, lambda: [R(3, 4)]),
+    'clamp_min': (lambda a: ag.clamp_min(a, -0.5) + a.clamp_min(0.3), lambda: [R(3, 4)]),
+    'clamp_max': (lambda a: ag.clamp_max(a, 0.5) * a.clamp_max(-0.2), lambda: [R(3, 4)]),
+    'lerp': (lambda a, b, w: ag.lerp(a, b, w) + a.lerp(b, 0.3), lambda: [R(2, 3), R(3), P(2, 3)]),
     # in place on non-leaves (recorded): the result must still differentiate right
     'add_': (lambda a, b: (a * 1).add_(b, alpha=2), lambda: [R(2, 3), R(3)]),
     'sub_': (lambda a, b: (a * 1).sub_(b), lambda: [R(2, 3), R(2, 3)]),
@@ -214,6 +245,21 @@ NOT_DIFFERENTIABLE = {
                                           a.array.argmin(0)[None]),
     'any': lambda a, b: (a > 0).any().item() == bool((a.array > 0).any()),
     'all': lambda a, b: np.array_equal((a > -10).all(dim=1).numpy(), (a.array > -10).all(1)),
+    'argsort': lambda a, b: np.array_equal(ag.argsort(a, 1).numpy(), np.argsort(a.array, 1))
+    and np.array_equal(a.argsort(dim=0, descending=True).numpy(), np.argsort(-a.array, 0)),
+    'multinomial': lambda a, b: _multinomial_ok(a.abs()),
+    'unique': lambda a, b: np.array_equal(ag.unique(ag.cat([a, b])).numpy(),
+                                          np.unique(np.concatenate([a.array, b.array]))),
+    'bincount': lambda a, b: np.array_equal(
+        ag.bincount((a.abs() * 3).type(ag.int64).flatten()).numpy(),
+        np.bincount((np.abs(a.array) * 3).astype(np.int64).ravel())),
+    'logical_and': lambda a, b: np.array_equal(ag.logical_and(a > 0, b).numpy(),
+                                               (a.array > 0) & (b.array != 0)),
+    'logical_or': lambda a, b: np.array_equal((a > 0).logical_or(b > 0).numpy(),
+                                              (a.array > 0) | (b.array > 0)),
+    'logical_xor': lambda a, b: np.array_equal(ag.logical_xor(a > 0, b > 0).numpy(),
+                                               (a.array > 0) ^ (b.array > 0)),
+    'logical_not': lambda a, b: np.array_equal(ag.logical_not(a > 0).numpy(), a.array <= 0),
 }
 
 

@@ -78,6 +78,11 @@ SAMPLES = {
     'prod_others': lambda xp, T: xp.prod_others(T(A), 1),
     'index_add': lambda xp, T: xp.index_add((4, 4), (np.array([0, 0, 2]),), T(B)),
     'astype': lambda xp, T: xp.astype(T(B), np.float32),
+    'cumsum': lambda xp, T: xp.cumsum(T(A), 1),
+    'tril': lambda xp, T: xp.tril(T(B), -1),
+    'triu': lambda xp, T: xp.triu(T(B), 1),
+    'take': lambda xp, T: xp.take(T(A), np.array([0, 0, 2]), axis=1),
+    'clip': lambda xp, T: xp.clip(T(B), -0.5, 0.5),
 }
 
 

@@ -31,10 +31,14 @@ from typing import Any
 
 from ..function import Function, apply_fast
 from ..tensor import Tensor
+from . import cumulative as C
 from . import elementwise as E
 from . import linalg as L
 from . import math_api as m
+from . import pointwise_api as pw
 from . import shape_api as s
+from . import sorting as so
+from . import triangular as tri
 
 
 class _Line:
@@ -53,10 +57,12 @@ class _Line:
         if isinstance(src, _Line):                  # an alias of an earlier line
             fn, meth = src.function, src.method
         elif isinstance(src, type) and issubclass(src, Function):
-            code = src.forward.__code__        # inputs: after self and xp, before defaults
-            inputs = code.co_argcount - 2 - len(src.forward.__defaults__ or ())
+            forward = src.forward              # inputs: after self and xp, before defaults
+            inputs = forward.__code__.co_argcount - 2 - len(forward.__defaults__ or ())
             if inputs == 1:
                 fn, meth = m.unary(src, name), fast(src, unary=True)
+                meth.__name__, meth.__qualname__ = name, f'Tensor.{name}'
+                meth.__doc__ = fn.__doc__
             elif inputs == 2:
                 fn = meth = m.binary(src, name)
             else:
@@ -68,6 +74,7 @@ class _Line:
         self.method = self.method_form or meth
 
 
+# `-> Any`: type checkers then take each line for the method it becomes
 def both(source, method=None) -> Any:
     """ag.<name> and Tensor.<name>; `method` overrides the method form."""
     return _Line(source, True, True, method)
@@ -222,6 +229,30 @@ class TensorOps:
     __getitem__ = method(s.getitem)
     __setitem__ = method(s.setitem)
     __iter__ = method(lambda self: (self[i] for i in range(len(self))))
+    # --- sorting, selecting, counting and sampling ---------------------------------------
+    sort = both(so.sort)
+    argsort = both(so.argsort)
+    topk = both(so.topk)
+    masked_select = both(so.masked_select)
+    multinomial = both(so.multinomial)
+    unique = both(so.unique)
+    bincount = both(so.bincount)
+    # --- scans, triangles and diagonals ---------------------------------------------------
+    cumsum = both(C.cumsum)
+    cumprod = both(C.cumprod)
+    tril = both(tri.tril)
+    triu = both(tri.triu)
+    diagonal = both(tri.diagonal)
+    diag = both(tri.diag)
+    trace = both(tri.trace)
+    # --- logical and small compositions -----------------------------------------------------
+    logical_and = both(pw.logical_and)
+    logical_or = both(pw.logical_or)
+    logical_xor = both(pw.logical_xor)
+    logical_not = both(pw.logical_not)
+    clamp_min = both(pw.clamp_min)
+    clamp_max = both(pw.clamp_max)
+    lerp = both(pw.lerp)
     # --- in place ----------------------------------------------------------------------
     add_ = method(s.add_)
     sub_ = method(s.sub_)

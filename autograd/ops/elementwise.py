@@ -83,8 +83,16 @@ class Pow(Function):
         return y
 
     def backward(self, xp, g, a, b, y):
-        ga = g * b * a ** (b - 1) if self.needs_grad(0) else None
-        gb = g * y * xp.log(a) if y is not None else None
+        # d(a**b)/da = b * a**(b-1), and 0 where b == 0 (as PyTorch): at a = 0 the power
+        # 0**-1 = inf would make 0 * inf = NaN, so the base is 1 at exactly those places
+        ga = None
+        if self.needs_grad(0) and isinstance(b, (int, float)):
+            ga = g * b * a ** (b - 1) if b else g * 0
+        elif self.needs_grad(0):
+            ga = g * b * xp.where(a == 0, xp.where(b == 0, 1, a), a) ** (b - 1)
+        # d(a**b)/db = a**b * log(a); at a = 0 (b >= 0) it is 0, as PyTorch: log of 1 there
+        # instead of log(0) = -inf, which would make 0 * -inf = NaN
+        gb = g * y * xp.log(xp.where(a == 0, 1, a)) if y is not None else None
         return ga, gb
 
 
@@ -281,21 +289,27 @@ class Elu(Function):
 
 class Gelu(Function):
     __slots__ = ('approximate',)
+    # Past |x| = 40 tanh and erf are exactly +-1 and the Gaussian exactly 0, so the cubes
+    # and squares are taken of x clipped there: the same results, without overflowing
+    # (and warning) for huge x.
+    CLIP = 40.0
 
     def forward(self, xp, x, approximate):
         self.approximate = approximate
         self.save_for_backward(x)
         if approximate == 'tanh':
-            return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+            c = xp.clip(x, -self.CLIP, self.CLIP)
+            return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (c + 0.044715 * c * c * c)))
         return 0.5 * x * (1 + xp.erf(x * _SQRT1_2))
 
     def backward(self, xp, g, x):
+        c = xp.clip(x, -self.CLIP, self.CLIP)
         if self.approximate == 'tanh':
-            t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
-            dt = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            t = xp.tanh(_SQRT_2_OVER_PI * (c + 0.044715 * c * c * c))
+            dt = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * c * c)
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dt)
         cdf = 0.5 * (1 + xp.erf(x * _SQRT1_2))
-        pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        pdf = xp.exp(-0.5 * c * c) * _INV_SQRT_2PI
         return g * (cdf + x * pdf)
 
 

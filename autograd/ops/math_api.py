@@ -134,6 +134,10 @@ def where(condition, a=None, b=None):
     condition = tensor_of(condition, like)
     if a is None and b is None:
         return tuple(tensor_of(i, condition) for i in condition._backend.xp.nonzero(condition.array))
+    if condition.dtype != bool:
+        from ..errors import DtypeError
+        raise DtypeError(f"where: the condition must be a bool tensor, got {condition.dtype} "
+                         "(use cond != 0 or cond.bool())")
     return E.Where.apply(condition, operand(a, condition), operand(b, condition))
 
 
@@ -146,7 +150,11 @@ def _compare(name):
                 from ..errors import mixed_devices
                 raise mixed_devices(name, (a, b))
             b = b.array
-        return no_grad_result(a, getattr(a._backend.xp, name)(a.array, b))
+        try:
+            return no_grad_result(a, getattr(a._backend.xp, name)(a.array, b))
+        except ValueError as e:
+            from ..errors import op_failed
+            raise op_failed(name, (a, b), e) from None
     return compare
 
 
@@ -167,6 +175,11 @@ isnan, isinf, isfinite = map(_predicate, ('isnan', 'isinf', 'isfinite'))
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = tensor_of(a), tensor_of(b, a)
+    if b._backend is not a._backend:
+        from ..errors import mixed_devices
+        raise mixed_devices('allclose', (a, b))
+    from ..errors import broadcast_shape
+    broadcast_shape('allclose', a, b)
     return bool(a._backend.xp.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -237,6 +250,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    R.normalize_axes(_dim(dim, axis), x.ndim, 'std')
     return E.Sqrt.apply(var(x, dim, unbiased, keepdim, correction=correction, axis=axis,
                             keepdims=keepdims))
 
@@ -273,6 +287,11 @@ def matmul(a, b):
                           'scalars)', a, b)
     if a.ndim >= 2 and b.ndim >= 2:
         return apply_fast(L.MatMul, a, b)
+    if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+        from ..errors import shape_error
+        raise shape_error('matmul', f'the last dim of the first ({a.shape[-1]}) must equal the '
+                          f'{"only" if b.ndim == 1 else "second-to-last"} dim of the second '
+                          f'({b.shape[0 if b.ndim == 1 else -2]})', a, b)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     out = L.MatMul.apply(a2, b2)
@@ -290,13 +309,26 @@ def einsum(equation, *operands):
     return L.Einsum.apply(*(tensor_of(t, like) for t in operands), equation=equation)
 
 
+def _vectors(op, a, b):
+    a = tensor_of(a, b if isinstance(b, Tensor) else None)
+    b = tensor_of(b, a)
+    if a.ndim != 1 or b.ndim != 1:
+        from ..errors import shape_error
+        raise shape_error(op, f'expects two 1-D tensors, got {a.ndim}-D and {b.ndim}-D '
+                          '(flatten them first)', a, b)
+    return a, b
+
+
 def outer(a, b):
+    a, b = _vectors('outer', a, b)
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
 def dot(a, b):
-    if a.ndim != 1 or b.ndim != 1:
+    a, b = _vectors('dot', a, b)
+    if a.shape != b.shape:
         from ..errors import shape_error
-        raise shape_error('dot', 'expects two 1-D tensors', a, b)
+        raise shape_error('dot', f'the two vectors must have the same length, got {a.shape[0]} '
+                          f'and {b.shape[0]}', a, b)
     return matmul(a, b)
 

@@ -27,7 +27,8 @@ class _Reduction(Function):
     """Shared bookkeeping: the axes, keepdims, and expanding a gradient back."""
 
     def setup(self, x, axis, keepdims):
-        self.axes = normalize_axes(axis, x.ndim, self.name.lower()) if x.ndim else ()
+        axes = normalize_axes(axis, x.ndim, self.name.lower())    # a 0-d tensor takes -1 or 0
+        self.axes = axes if x.ndim else ()
         self.keepdims = keepdims
         self.shape = x.shape
 

@@ -10,6 +10,9 @@ from ..tensor import Tensor, make_tensor
 from . import indexing as I, movement as M
 from .math_api import clamp, tensor_of, where
 from .reduce import normalize_axes
+# the indexing functions live in index_api.py; they are reached through here as well
+from .index_api import (_key_part, gather, getitem, index_select, masked_fill,  # noqa: F401
+                        scatter_add, take_along_dim)
 
 
 def _shape_arg(shape):
@@ -19,7 +22,12 @@ def _shape_arg(shape):
 
 
 def reshape(x, *shape):
-    return M.Reshape.apply(x, shape=_shape_arg(shape))
+    shape = _shape_arg(shape)
+    if shape and min(shape) < 0 and (min(shape) < -1 or shape.count(-1) > 1):
+        raise errors.ShapeError(
+            f"reshape: invalid shape {shape} for a tensor of shape {x.shape}: sizes must be "
+            "non-negative, with at most one -1 (the size inferred from the others)")
+    return M.Reshape.apply(x, shape=shape)
 
 
 view = reshape
@@ -33,10 +41,21 @@ reshape_as = view_as
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    s, e = _dim('flatten', start_dim, x.ndim), _dim('flatten', end_dim, x.ndim)
+    if s > e:
+        raise errors.ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                                f"(shape {x.shape}); pass start_dim <= end_dim")
     if x.ndim == 0:
         return reshape(x, 1)
-    s, e = start_dim % x.ndim, end_dim % x.ndim
     return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
+
+
+def _dim(op, dim, ndim):
+    """One dim, checked and made non-negative (a 0-d tensor takes -1 and 0, as PyTorch)."""
+    n = ndim or 1
+    if type(dim) is int and -n <= dim < n:      # the common case, without building tuples
+        return dim % n if ndim else 0
+    return normalize_axes(dim, ndim, op)[0]
 
 
 def permute(x, *dims):
@@ -74,9 +93,9 @@ def squeeze(x, dim=None):
 
 def unsqueeze(x, dim):
     if not -x.ndim - 1 <= dim <= x.ndim:
-        raise errors.ShapeError(f"unsqueeze: dim {dim} is out of range for a tensor of "
-                                f"{x.ndim} dimensions (shape {x.shape}); it goes from "
-                                f"{-x.ndim - 1} to {x.ndim}")
+        raise errors.IndexOutOfRange(f"unsqueeze: dim {dim} is out of range for a tensor of "
+                                     f"{x.ndim} dimensions (shape {x.shape}); it goes from "
+                                     f"{-x.ndim - 1} to {x.ndim}")
     dim = dim % (x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
@@ -97,7 +116,11 @@ def expand_as(x, other):
 
 
 def repeat(x, *sizes):
-    return M.Repeat.apply(x, reps=_shape_arg(sizes))
+    sizes = _shape_arg(sizes)
+    if min(sizes, default=0) < 0:
+        raise errors.ShapeError(f"repeat: the number of repeats must be non-negative, got "
+                                f"{sizes} for shape {x.shape}")
+    return M.Repeat.apply(x, reps=sizes)
 
 
 def tile(x, dims):
@@ -110,14 +133,21 @@ def flip(x, dims):
 
 
 def roll(x, shifts, dims=None):
-    if isinstance(shifts, (list, tuple)):
-        shifts, dims = tuple(shifts), tuple(dims)
+    if isinstance(shifts, (list, tuple)) or isinstance(dims, (list, tuple)):
+        shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+        dims = (dims,) if isinstance(dims, int) else dims
+        if dims is None or len(shifts) != len(dims):
+            raise errors.ShapeError(f"roll: shifts {shifts} and dims {dims} must have the same "
+                                    "length (one shift per dim)")
+        dims = tuple(dims)
     return M.Roll.apply(x, shifts=shifts, dims=dims)
 
 
 def _join(op, name, tensors, dim, axis):
     """cat and stack: numbers and arrays among `tensors` take the first Tensor's device."""
-    tensors = list(tensors)
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: expected a list or tuple of tensors, got a "
+                        f"{type(tensors).__name__}; write {name}([a, b]) rather than {name}(a)")
     if not tensors:
         raise ValueError(f'{name}: expected a non-empty list of tensors')
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
@@ -137,9 +167,13 @@ def stack(tensors, dim=0, *, axis=None):
 
 def split(x, split_size_or_sections, dim=0):
     """An int is the size of each chunk (the last may be smaller); a list gives the sizes."""
+    dim = _dim('split', dim, x.ndim)
     n = x.shape[dim]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
+        if step < 0 or step == 0 and n:
+            raise errors.ShapeError(f"split: split_size must be positive (0 only for an empty "
+                                    f"dim), got {step} for dim {dim} of size {n}")
         sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]
     else:
         sizes = list(split_size_or_sections)
@@ -155,7 +189,8 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
-    n = x.shape[dim]
+    errors.check_size('chunk', 'chunks', chunks, 1)
+    n = x.shape[_dim('chunk', dim, x.ndim)]
     return split(x, -(-n // chunks) if n else 1, dim)
 
 
@@ -205,90 +240,6 @@ def _pad_index(xp, n, before, after, mode, shape):
     if mode == 'replicate':
         return xp.clip(j, 0, n - 1)
     return j % n
-
-
-# --- indexing --------------------------------------------------------------------
-def _key_part(k, x):
-    if isinstance(k, Tensor):
-        if k._backend is not x._backend:
-            raise errors.mixed_devices('index', (x, k))
-        return k.array
-    if isinstance(k, list):
-        return x._backend.asarray(k)
-    return k
-
-
-def getitem(x, key):
-    key = tuple(_key_part(k, x) for k in key) if isinstance(key, tuple) else (_key_part(key, x),)
-    basic = all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key)
-    return (I.BasicIndex if basic else I.Index).apply(x, key=key)
-
-
-def _along(index, dim, ndim, xp):
-    """The advanced-index tuple that picks index[i, j, ...] along `dim` (gather's)."""
-    key = []
-    for d in range(ndim):
-        if d == dim:
-            key.append(index)
-        else:
-            shape = [1] * ndim
-            shape[d] = index.shape[d]
-            key.append(xp.arange(index.shape[d]).reshape(shape))
-    return tuple(key)
-
-
-def _check_index(op, x, dim, index):
-    idx = index.array
-    n = x.shape[dim]
-    if idx.dtype.kind not in 'iu':
-        raise errors.DtypeError(f"{op}: index must be an integer tensor, got {idx.dtype}")
-    if not idx.size:
-        return
-    lo, hi = x._backend.min_max(idx)
-    if hi >= n or lo < -n:
-        raise errors.ShapeError(f"{op}: index {hi if hi >= n else lo}"
-                                f" is out of range for dim {dim} of size {n} "
-                                f"(input {x.shape}, index {index.shape})")
-
-
-def gather(x, dim, index):
-    index = tensor_of(index, x)
-    dim = normalize_axes(dim, x.ndim, 'gather')[0]
-    if index.ndim != x.ndim:
-        raise errors.shape_error('gather', f'index needs {x.ndim} dims like the input', x, index)
-    _check_index('gather', x, dim, index)
-    return I.Index.apply(x, key=_along(index.array, dim, x.ndim, x._backend.xp))
-
-
-def take_along_dim(x, indices, dim=None):
-    indices = tensor_of(indices, x)
-    if dim is None:
-        return gather(x.reshape(-1), 0, indices.reshape(-1))
-    dim = normalize_axes(dim, x.ndim, 'take_along_dim')[0]
-    shape = tuple(n if d == dim else max(n, m) for d, (n, m) in enumerate(zip(indices.shape, x.shape)))
-    x_shape = tuple(m if d == dim else shape[d] for d, m in enumerate(x.shape))
-    return gather(x.expand(x_shape) if x_shape != x.shape else x, dim,
-                  indices.expand(shape) if shape != indices.shape else indices)
-
-
-def index_select(x, dim, index):
-    index = tensor_of(index, x)
-    dim = normalize_axes(dim, x.ndim, 'index_select')[0]
-    _check_index('index_select', x, dim, index)
-    return I.Index.apply(x, key=(slice(None),) * dim + (index.array,))
-
-
-def masked_fill(x, mask, value):
-    return where(mask, value, x)
-
-
-def scatter_add(x, dim, index, src):
-    index = tensor_of(index, x)
-    dim = normalize_axes(dim, x.ndim, 'scatter_add')[0]
-    _check_index('scatter_add', x, dim, index)
-    src = src[tuple(slice(0, n) for n in index.shape)] if src.shape != index.shape else src
-    key = _along(index.array, dim, x.ndim, x._backend.xp)
-    return x + I.IndexAdd.apply(src, shape=x.shape, key=key)
 
 
 # --- in place ------------------------------------------------------------------

@@ -16,6 +16,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    label = 'log_softmax'       # what error messages call it
     def forward(self, xp, x, axis):
         self.axis = axis
         shifted = x - x.max(axis=axis, keepdims=True)

@@ -18,6 +18,9 @@ exp, log, sin, cos, tanh, erf, sign, floor, trunc = map(_ag.__getitem__, (
     'exp', 'log', 'sin', 'cos', 'tanh', 'erf', 'sign', 'floor', 'trunc'))
 where, isfinite, matmul, einsum = m.where, m.isfinite, m.matmul, m.einsum
 reshape, broadcast_to, swapaxes, flip = s.reshape, s.broadcast_to, s.swapaxes, s.flip
+# NumPy's cumsum(a, axis), tril(m, k), triu(m, k): the same positional meaning
+cumsum, tril, triu = map(_ag.__getitem__, ('cumsum', 'tril', 'triu'))
+clip = m.clamp
 
 
 def _const(x, fill):
@@ -64,6 +67,12 @@ def astype(x, dtype):
 def sum_to(g, shape):
     """The backends' sum_to: it uses only g.sum and g.reshape, which Tensors have too."""
     return _sum_to(None, g, shape)
+
+
+def take(a, indices, axis=None):
+    if axis is None:
+        return s.index_select(s.reshape(a, -1), 0, indices)
+    return s.index_select(a, axis, indices)
 
 
 def index_add(shape, key, values):

@@ -14,7 +14,8 @@ from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .upsample import *  # noqa: F401,F403
 
 __all__ = (linear.__all__ + activation.__all__ + dropout.__all__ + normalization.__all__
            + embedding.__all__ + loss.__all__ + conv.__all__ + pooling.__all__ + rnn.__all__
-           + attention.__all__)
+           + attention.__all__ + upsample.__all__)

@@ -25,10 +25,10 @@ class MultiheadAttention(Module):
                  dtype=None):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
+            raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be greater than 0, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")
         if embed_dim % num_heads:
-            raise ValueError(f"embed_dim must be divisible by num_heads (got {embed_dim} and "
+            raise ValueError(f"MultiheadAttention: embed_dim must be divisible by num_heads (got {embed_dim} and "
                              f"{num_heads})")
         if add_bias_kv or add_zero_attn:
             raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are "

@@ -4,6 +4,7 @@ import autograd as ag
 
 from .. import _functional_conv_rnn as F
 from .. import init
+from .._module_helpers import check_sizes
 from ..module import Module
 from ..parameter import _weight_and_bias
 
@@ -30,23 +31,31 @@ class _ConvNd(Module):
                  dtype=None):
         super().__init__()
         n = self._dims
+        name = type(self).__name__
+        check_sizes(name, in_channels=in_channels, out_channels=out_channels)
         if groups <= 0:
-            raise ValueError("groups must be a positive integer")
+            raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
         if in_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
+            raise ValueError(f"{name}: in_channels ({in_channels}) must be divisible by groups ({groups})")
         if out_channels % groups:
-            raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
+            raise ValueError(f"{name}: out_channels ({out_channels}) must be divisible by groups ({groups})")
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {list(_PADDING_MODES)}, but got "
+            raise ValueError(f"{name}: padding_mode must be one of {list(_PADDING_MODES)}, but got "
                              f"padding_mode={padding_mode!r}")
         if padding_mode != 'zeros' and self._transposed:
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _ntuple(kernel_size, n, 'kernel_size')
         self.stride = _ntuple(stride, n, 'stride')
+        # a zero kernel or stride, or a negative padding, can never run: say so now
+        # (PyTorch builds the layer and fails in forward)
+        check_sizes(name, 1, kernel_size=min(self.kernel_size), stride=min(self.stride),
+                    dilation=min(_ntuple(dilation, n, 'dilation')))
+        if not isinstance(padding, str):
+            check_sizes(name, padding=min(_ntuple(padding, n, 'padding')))
         if isinstance(padding, str):
             if padding not in ('same', 'valid'):
-                raise ValueError(f"invalid padding string {padding!r}, should be one of 'valid', 'same'")
+                raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of 'valid', 'same'")
             if padding == 'same' and any(s != 1 for s in self.stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
             if self._transposed:
@@ -108,7 +117,7 @@ class _ConvNd(Module):
         n = self._dims
         kernel = (1,) * (2 - n) + self.kernel_size
         t, b, l, r = F._resolve_padding(self.padding, kernel, (1,) * (2 - n) + self.dilation,
-                                      (1,) * (2 - n) + self.stride, n)
+                                      (1,) * (2 - n) + self.stride, n, type(self).__name__)
         flat = (l, r) if n == 1 else (l, r, t, b)
         return ag.pad(input, flat, mode=self.padding_mode), 0
 

@@ -3,6 +3,7 @@ import autograd as ag
 
 from .. import functional as F
 from .. import init
+from .._module_helpers import check_sizes
 from ..module import Module
 from ..parameter import Parameter
 
@@ -17,11 +18,13 @@ class Embedding(Module):
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
         super().__init__()
+        check_sizes('Embedding', num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError("Padding_idx must be within num_embeddings")
+                raise ValueError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings "
+                                 f"({num_embeddings})")
             padding_idx = padding_idx % num_embeddings
         self.padding_idx = padding_idx
         self.max_norm = max_norm

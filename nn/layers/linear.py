@@ -3,6 +3,7 @@ import math
 
 from .. import functional as F
 from .. import init
+from .._module_helpers import check_sizes
 from ..module import Module
 from ..parameter import _weight_and_bias
 
@@ -18,6 +19,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        check_sizes('Linear', in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         _weight_and_bias(self, (out_features, in_features), out_features if bias else None,
@@ -43,6 +45,8 @@ class Bilinear(Module):
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        check_sizes('Bilinear', in1_features=in1_features, in2_features=in2_features,
+                    out_features=out_features)
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features

@@ -5,6 +5,7 @@ import autograd as ag
 
 from .. import functional as F
 from .. import init
+from .._module_helpers import check_sizes
 from ..module import Module
 from ..parameter import Parameter
 
@@ -19,6 +20,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True):
         super().__init__()
+        check_sizes(type(self).__name__, num_features=num_features)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -103,6 +105,8 @@ class LayerNorm(Module):
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (int(normalized_shape),)
         self.normalized_shape = tuple(normalized_shape)
+        for n in self.normalized_shape:
+            check_sizes('LayerNorm', **{'normalized_shape dims': n})
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:

@@ -12,8 +12,11 @@ import autograd as ag
 from autograd.ops.rnn import GRUCellOp, GRUSeqOp, LSTMCellOp, LSTMProjSeqOp, LSTMSeqOp, RNNSeqOp
 
 from .. import init
+from .._module_helpers import check_sizes
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
+from ..utils.rnn import runs as _runs
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -25,6 +28,11 @@ def _project(x, w_ih, b_ih):
     from .. import functional as F
     T, B, I = x.shape
     return F.linear(x.reshape(T * B, I), w_ih, b_ih).reshape(T, B, w_ih.shape[0])
+
+
+def _linear(x, w, b):
+    from .. import functional as F
+    return F.linear(x, w, b)
 
 
 def _dropout(x, p):
@@ -43,6 +51,7 @@ class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
+        check_sizes(mode, input_size=input_size)
         if not isinstance(proj_size, int) or proj_size < 0:
             raise ValueError(f"proj_size should be a non-negative integer, got {proj_size!r}")
         if proj_size and mode != 'LSTM':
@@ -51,11 +60,11 @@ class RNNBase(Module):
             raise ValueError(f"proj_size has to be smaller than hidden_size (got {proj_size} "
                              f">= {hidden_size})")
         if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"hidden_size must be a positive int, got {hidden_size}")
+            raise ValueError(f"{mode}: hidden_size must be a positive int, got {hidden_size}")
         if not isinstance(num_layers, int) or num_layers <= 0:
-            raise ValueError(f"num_layers must be a positive int, got {num_layers}")
+            raise ValueError(f"{mode}: num_layers must be a positive int, got {num_layers}")
         if not 0 <= dropout <= 1 or isinstance(dropout, bool):
-            raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+            raise ValueError(f"{mode}: dropout should be a number in range [0, 1], got {dropout}")
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
@@ -90,10 +99,14 @@ class RNNBase(Module):
         return (getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), get("bias_ih"),
                 get("bias_hh"), w_hr)
 
-    def _check_input(self, input):
+    def _check_input(self, input, packed=False):
         name = type(self).__name__
         if not isinstance(input, ag.Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+            raise TypeError(f"{name}: input must be a Tensor or a PackedSequence, got "
+                            f"{type(input).__name__}")
+        if packed and input.ndim != 2:
+            raise ValueError(f"{name}: a PackedSequence's data must be 2-D (rows, features), "
+                             f"got shape {tuple(input.shape)}")
         if input.ndim not in (2, 3):
             raise ValueError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "
                              f"{tuple(input.shape)}")
@@ -111,10 +124,17 @@ class RNNBase(Module):
                              f"{tuple(h.shape)}")
 
     def forward(self, input, hx=None):
-        self._check_input(input)
-        unbatched = input.ndim == 2
-        x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
-        T, B = x.shape[0], x.shape[1]
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            x = input.data
+            self._check_input(x, packed)
+            runs = _runs(input.batch_sizes)
+            B, unbatched = runs[0][2], False
+        else:
+            self._check_input(input)
+            unbatched = input.ndim == 2
+            x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
+            T, B = x.shape[0], x.shape[1]
         dirs = 2 if self.bidirectional else 1
         H = self.hidden_size
         P = self.proj_size or H                          # the size of h (proj_size when set)
@@ -134,6 +154,9 @@ class RNNBase(Module):
                 self._check_hidden(h0, B, unbatched, "hidden")
                 if unbatched:
                     h0 = h0.unsqueeze(1)
+            if packed and input.sorted_indices is not None:      # hx is in the caller's order
+                h0 = h0.index_select(1, input.sorted_indices)
+                c0 = c0.index_select(1, input.sorted_indices) if lstm else None
         h_zeros = ag.zeros(B, P, dtype=x.dtype, device=x.device) if h0 is None else None
         c_zeros = ag.zeros(B, H, dtype=x.dtype, device=x.device) if lstm and c0 is None else None
         h_n, c_n = [], []
@@ -146,43 +169,87 @@ class RNNBase(Module):
                     # LSTM and RNN add both biases to the same pre-activation: fold b_hh
                     # into the projection's bias (a vector add, not a pass over T*B*G)
                     b_ih, b_hh = b_ih + b_hh, None
-                xg = _project(x, w_ih, b_ih)
                 hk = h_zeros if h0 is None else h0[k]
-                last = 0 if d else T - 1
-                if lstm:
-                    ck = c_zeros if c0 is None else c0[k]
-                    if w_hr is None:
-                        res = LSTMSeqOp.apply(xg, hk, ck, w_hh, b_hh, reverse=bool(d))
-                        hs, c_last = res[:T], res[T]
-                    else:
-                        res = LSTMProjSeqOp.apply(xg, hk, ck, w_hh, b_hh, w_hr, reverse=bool(d))
-                        hs = res[:T * B * P].reshape(T, B, P)
-                        c_last = res[T * B * P:].reshape(B, H)
-                    outs.append(hs)
-                    h_n.append(hs[last])
-                    c_n.append(c_last)
+                ck = (c_zeros if c0 is None else c0[k]) if lstm else None
+                weights = (w_hh, b_hh, w_hr)
+                if packed:
+                    hs, h_last, c_last = self._packed(_linear(x, w_ih, b_ih), runs, hk, ck, weights,
+                                                      bool(d))
                 else:
-                    if self.mode == 'GRU':
-                        res = GRUSeqOp.apply(xg, hk, w_hh, b_hh, reverse=bool(d))
-                    else:
-                        res = RNNSeqOp.apply(xg, hk, w_hh, b_hh, reverse=bool(d),
-                                             nonlinearity='tanh' if self.mode == 'RNN_TANH' else 'relu')
-                    outs.append(res)
-                    h_n.append(res[last])
-            x = outs[0] if dirs == 1 else ag.cat(outs, dim=2)
+                    hs, h_last, c_last = self._recurrence(_project(x, w_ih, b_ih), hk, ck, weights,
+                                                          bool(d))
+                outs.append(hs)
+                h_n.append(h_last)
+                c_n.append(c_last)
+            x = outs[0] if dirs == 1 else ag.cat(outs, dim=-1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = _dropout(x, self.dropout)
-        out = x
         h_n = ag.stack(h_n, dim=0)
-        if lstm:
-            c_n = ag.stack(c_n, dim=0)
-        if unbatched:
-            out = out.squeeze(1)
+        c_n = ag.stack(c_n, dim=0) if lstm else None
+        if packed:
+            out = PackedSequence(x, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
+            if input.unsorted_indices is not None:               # back to the caller's order
+                h_n = h_n.index_select(1, input.unsorted_indices)
+                c_n = c_n.index_select(1, input.unsorted_indices) if lstm else None
+        elif unbatched:
+            out = x.squeeze(1)
             h_n = h_n.squeeze(1)
             c_n = c_n.squeeze(1) if lstm else c_n
-        elif self.batch_first:
-            out = out.transpose(0, 1)
+        else:
+            out = x.transpose(0, 1) if self.batch_first else x
         return (out, (h_n, c_n)) if lstm else (out, h_n)
+
+    def _recurrence(self, xg, h, c, weights, reverse):
+        """One layer and direction over a whole (T, B, G) projection: one fused op.
+        Returns (h of every step (T, B, P), the last h, the last c (LSTM) or None)."""
+        w_hh, b_hh, w_hr = weights
+        T, B = xg.shape[0], xg.shape[1]
+        last = 0 if reverse else T - 1
+        if self.mode == 'LSTM':
+            if w_hr is None:
+                res = LSTMSeqOp.apply(xg, h, c, w_hh, b_hh, reverse=reverse)
+                hs, c_last = res[:T], res[T]
+            else:
+                P, H = w_hr.shape
+                res = LSTMProjSeqOp.apply(xg, h, c, w_hh, b_hh, w_hr, reverse=reverse)
+                hs = res[:T * B * P].reshape(T, B, P)
+                c_last = res[T * B * P:].reshape(B, H)
+            return hs, hs[last], c_last
+        if self.mode == 'GRU':
+            hs = GRUSeqOp.apply(xg, h, w_hh, b_hh, reverse=reverse)
+        else:
+            hs = RNNSeqOp.apply(xg, h, w_hh, b_hh, reverse=reverse,
+                                nonlinearity='tanh' if self.mode == 'RNN_TANH' else 'relu')
+        return hs, hs[last], None
+
+    def _packed(self, xg, runs, h0, c0, weights, reverse):
+        """One layer and direction over packed rows (N, G): one fused recurrence per run
+        of steps with the same batch size. The active sequences are a prefix of the
+        batch, so going forward the state is cut as sequences end (their last h and c
+        kept), and going backward a sequence joins, from h0, at its own last step.
+        Returns (packed h (N, P), each sequence's last h (B, P), last c or None)."""
+        lstm = self.mode == 'LSTM'
+        h, c = (h0[:runs[-1][2]], c0[:runs[-1][2]] if lstm else None) if reverse else (h0, c0)
+        outs, ended_h, ended_c = [], [], []
+        for row, steps, batch in (reversed(runs) if reverse else runs):
+            if batch < h.shape[0]:                  # forward: sequences that just ended
+                ended_h.append(h[batch:])
+                ended_c.append(c[batch:] if lstm else None)
+                h, c = h[:batch], c[:batch] if lstm else None
+            elif batch > h.shape[0]:                # backward: sequences that start here
+                h = ag.cat([h, h0[h.shape[0]:batch]])
+                c = ag.cat([c, c0[c.shape[0]:batch]]) if lstm else None
+            xs = xg[row:row + steps * batch].reshape(steps, batch, xg.shape[-1])
+            hs, h, c = self._recurrence(xs, h, c, weights, reverse)
+            outs.append(hs.reshape(steps * batch, hs.shape[-1]))
+        if reverse:
+            outs.reverse()
+        ended_h.append(h)
+        ended_c.append(c)
+        out = outs[0] if len(outs) == 1 else ag.cat(outs)
+        h_last = ag.cat(ended_h[::-1]) if len(ended_h) > 1 else h
+        c_last = (ag.cat(ended_c[::-1]) if len(ended_c) > 1 else c) if lstm else None
+        return out, h_last, c_last
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -237,6 +304,7 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
+        check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         G = self._gates * hidden_size
         self.weight_ih = Parameter(ag.empty(G, input_size, dtype=dtype, device=device))

@@ -16,10 +16,10 @@ class Adadelta(Optimizer):
     """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
-        _check_lr(lr)
+        _check_lr(self, lr)
         if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        _check_nonnegative(epsilon=eps, weight_decay=weight_decay)
+            raise ValueError(f"{type(self).__name__}: Invalid rho value: {rho}")
+        _check_nonnegative(self, epsilon=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

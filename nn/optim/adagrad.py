@@ -16,8 +16,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  *, maximize=False):
-        _check_lr(lr)
-        _check_nonnegative(lr_decay=lr_decay, weight_decay=weight_decay,
+        _check_lr(self, lr)
+        _check_nonnegative(self, lr_decay=lr_decay, weight_decay=weight_decay,
                            initial_accumulator_value=initial_accumulator_value, epsilon=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)

@@ -22,12 +22,12 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  *, maximize=False):
-        _check_lr(lr)
-        _check_nonnegative(epsilon=eps)
+        _check_lr(self, lr)
+        _check_nonnegative(self, epsilon=eps)
         for i, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        _check_nonnegative(weight_decay=weight_decay)
+                raise ValueError(f"{type(self).__name__}: Invalid beta parameter at index {i}: {beta}")
+        _check_nonnegative(self, weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize)
         super().__init__(params, defaults)

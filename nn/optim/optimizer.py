@@ -83,6 +83,18 @@ def _from_state_value(p, key, v):
     return copy.deepcopy(v)
 
 
+def _check_state_shapes(owner, index, p, values):
+    """Per-element state (momentum, averages) must have its parameter's shape: a state
+    saved for other parameters fails here, naming the key, not later inside step()."""
+    for name, val in values.items():
+        shape = getattr(val, "shape", ())
+        if len(shape) and tuple(shape) != tuple(p.shape):
+            raise ValueError(
+                f"{owner}.load_state_dict: state {name!r} of parameter {index} has shape "
+                f"{tuple(shape)} but the parameter has shape {tuple(p.shape)}; the state dict "
+                "was saved for other parameters (load it into an optimizer over the same model)")
+
+
 class Optimizer:
     """Base class: ``Optimizer(params, defaults)``; subclasses implement ``step``."""
 
@@ -211,7 +223,7 @@ class Optimizer:
         for g, sg in zip(groups, saved_groups):
             for saved_idx, p in zip(sg["params"], g["params"]):
                 id_map[int(saved_idx)] = p
-        self.state = _ParamState()
+        state = _ParamState()        # built and checked in full before anything changes
         for k, v in state_dict["state"].items():
             try:
                 k = int(k)
@@ -219,7 +231,9 @@ class Optimizer:
                 pass
             if k in id_map:
                 p = id_map[k]
-                self.state[p] = {name: _from_state_value(p, name, val) for name, val in v.items()}
+                state[p] = {name: _from_state_value(p, name, val) for name, val in v.items()}
+                _check_state_shapes(type(self).__name__, k, p, state[p])
+        self.state = state
         new_groups = []
         for g, sg in zip(groups, saved_groups):
             ng = {k: copy.deepcopy(v) for k, v in sg.items() if k != "params"}
@@ -244,16 +258,17 @@ def _with_weight_decay(g, p, weight_decay):
     return g + weight_decay * p.array if weight_decay != 0 else g
 
 
-def _check_lr(lr):
+def _check_lr(optimizer, lr):
     if lr is not required and not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
+        raise ValueError(f"{type(optimizer).__name__}: Invalid learning rate: {lr}")
 
 
-def _check_nonnegative(**values):
-    """PyTorch's constructor checks: ``Invalid <name> value: <value>`` for any below 0."""
+def _check_nonnegative(optimizer, **values):
+    """PyTorch's constructor checks: ``Invalid <name> value: <value>`` for any below 0
+    (after the optimizer's name)."""
     for name, value in values.items():
         if not 0.0 <= value:
-            raise ValueError(f"Invalid {name} value: {value}")
+            raise ValueError(f"{type(optimizer).__name__}: Invalid {name} value: {value}")
 
 
 def _lerp_(a, b, w):

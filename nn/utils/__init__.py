@@ -1,13 +1,16 @@
-"""nn.utils: gradient clipping and flattening parameters to one vector."""
+"""nn.utils: gradient clipping, flattening parameters to one vector, and (nn.utils.rnn)
+padded and packed sequences."""
 import math
 
 import numpy as np
 
 import autograd as ag
 
-from . import _compat
+from .. import _compat
+from . import rnn  # noqa: E402,F401  (nn.utils.rnn, as in PyTorch)
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
+           "rnn"]
 
 
 def _as_list(parameters):
