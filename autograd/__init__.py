@@ -6,6 +6,7 @@
     y.backward()
     x.grad
 """
+from . import _clash  # first: refuses a folder mixed with another distribution's files
 from . import accelerator, backends, cuda, errors
 from .backends import set_default_device
 from .backends.cpu_malloc import tune as _tune_malloc
@@ -26,11 +27,13 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
                         is_grad_enabled, no_grad, set_grad_enabled)
 from .ops import FUNCTIONS as _FUNCTIONS
 from .printing import set_printoptions
+from .serialization import load, save   # torch.save / torch.load: .npz, never pickle
 from .tensor import Tensor, is_tensor
 
 globals().update(_FUNCTIONS)
 
 __version__ = '0.1.0'
+__tapegrad__ = True     # nn checks that the autograd it imports is this one (autograd/_clash.py)
 
 _tune_malloc()      # keep freed buffers in-process: no per-step page faults (backends/cpu_malloc.py)
 
