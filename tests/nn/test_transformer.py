@@ -75,6 +75,12 @@ def test_square_subsequent_mask():
     want = np.where(np.triu(np.ones((4, 4), bool), 1), -np.inf, 0.0)
     np.testing.assert_array_equal(mask.numpy(), want)
     assert nn.Transformer.generate_square_subsequent_mask(2, dtype=ag.float64).dtype == np.float64
+    old = ag.get_default_dtype()
+    try:
+        ag.set_default_dtype(ag.float64)
+        assert nn.Transformer.generate_square_subsequent_mask(2).dtype == np.float64
+    finally:
+        ag.set_default_dtype(old)
 
 
 def _decoder(norm_first=False):

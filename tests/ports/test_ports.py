@@ -5,25 +5,9 @@ Each script runs in-process as __main__ (runpy); its globals are checked afterwa
 import os
 import runpy
 
-import pytest
-
 import autograd as ag
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _works(fn):
-    try:
-        fn()
-        return True
-    except Exception:
-        return False
-
-
-# Features other branches are adding; a port that needs one is skipped only while it is absent.
-HAS_DEVICE_AND_FORMAT = _works(lambda: (ag.device("cpu"), ag.long, format(ag.tensor(1.0), ".4f")))
-HAS_TORCH_FUNCTION = _works(lambda: (ag.autograd.Function, ag.autograd.gradcheck, ag.double))
-HAS_SAVE = _works(lambda: (ag.save, ag.load))
 
 
 def run_port(name, capsys):
@@ -57,14 +41,12 @@ def test_cnn_with_dropout2d_classifies_strokes(capsys):
     assert "accuracy" in out and isinstance(g["model"].dropout1, g["nn"].Dropout2d)
 
 
-@pytest.mark.skipif(not HAS_DEVICE_AND_FORMAT, reason="needs torch.device, torch.long, Tensor.__format__")
 def test_mlp_classifier_with_device_and_dataloader(capsys):
     g, out = run_port("mlp_classifier", capsys)
     assert g["epoch_loss"] < 0.15 and g["accuracy"] > 0.95      # chance is 1/3
     assert "using cpu" in out and "epoch 30  loss 0." in out
 
 
-@pytest.mark.skipif(not HAS_TORCH_FUNCTION, reason="needs torch.autograd.Function in PyTorch's form")
 def test_custom_function_gradchecks_and_trains(capsys):
     g, out = run_port("custom_function", capsys)
     assert g["grad_ok"] is True and "gradcheck: True" in out
@@ -79,7 +61,6 @@ def test_packed_lstm_uses_the_last_real_element(capsys):
     assert g["out_lengths"].tolist() == lengths.tolist()
 
 
-@pytest.mark.skipif(not HAS_SAVE, reason="needs torch.save / torch.load")
 def test_save_load_round_trip_and_resume(capsys):
     g, out = run_port("save_load", capsys)
     assert g["same_outputs"] is True and g["start_epoch"] == 20
