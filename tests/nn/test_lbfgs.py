@@ -47,6 +47,29 @@ def test_trajectory_matches_torch(ls):
     assert (opt.state[x]["func_evals"], opt.state[x]["n_iter"]) == (evals, iters)
 
 
+def test_float32_trajectory_is_torchs_bit_for_bit():
+    # torch.optim.LBFGS([x]) from (-1.5, 2) in float32, five steps (84 iterations): the
+    # returned losses and the final x, exactly; this needs torch's single rounding of
+    # its fused multiply-adds (p.add_(d, alpha=t)), which plain NumPy rounds twice
+    x = ag.tensor([-1.5, 2.0], dtype=ag.float32, requires_grad=True)
+    losses = _run(optim.LBFGS([x]), x, 5)
+    assert losses == [12.5, 3.1733570098876953, 0.7678202986717224, 0.23333828151226044,
+                      5.941558356425958e-11]
+    assert x.detach().numpy().tolist() == [0.9999959468841553, 0.9999925494194031]
+
+
+def test_updates_round_once_like_a_fused_multiply_add():
+    from nn.optim.lbfgs import _axpy
+    rng = np.random.default_rng(1)
+    y, x = rng.standard_normal((2, 1000)).astype(np.float32)
+    a = np.float32(0.37)
+    once = (y.astype(np.float64) + np.float64(a) * x.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(_axpy(y, a, x), once)
+    assert (y + a * x != once).any()                     # the case this is for
+    y64, x64 = y.astype(np.float64), x.astype(np.float64)
+    np.testing.assert_array_equal(_axpy(y64, 0.37, x64), y64 + 0.37 * x64)
+
+
 @pytest.mark.parametrize("ls, steps", [(None, 5), ("strong_wolfe", 3)])
 @pytest.mark.parametrize("tols, atol", [({}, 1e-5),     # defaults: stops once the loss change < 1e-9
                                         ({"tolerance_grad": 1e-12, "tolerance_change": 1e-20}, 1e-9)])
