@@ -1,17 +1,18 @@
 """Factories (tensor, zeros, randn, ...) and the seeded random generators.
 
 Each takes dtype=, device= and requires_grad= keywords; floating factories
-default to float32 and land on the default device (set_default_device).
+default to float32 (ag.set_default_dtype) and land on the default device (set_default_device).
 """
 from . import backends, errors
+from .dtypes import _default as _default_float
 from .tensor import Tensor, as_array, make_tensor
 
-float16, float32, float64 = 'float16', 'float32', 'float64'
 
-
-def _dt(dtype, default=float32):
+def _dt(dtype, default=None):
     # not `dtype or default`: NumPy dtypes are falsy (len() of a plain dtype is 0)
-    return default if dtype is None else dtype
+    if dtype is not None:
+        return dtype
+    return _default_float[0] if default is None else default
 
 
 def _finish(data, backend, requires_grad):
@@ -91,16 +92,19 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
-    return zeros(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False):
-    return ones(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return empty(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(t.shape, fill_value, dtype=_dt(dtype, t.dtype), device=device or t.device,
-                requires_grad=requires_grad)
+    return full(t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype, device))
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -116,7 +120,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     if dtype is None:
-        dtype = 'int64' if all(isinstance(v, int) for v in (start, end, step)) else float32
+        dtype = 'int64' if all(isinstance(v, int) for v in (start, end, step)) else _dt(None)
     if step == 0:
         raise errors.ShapeError(f"arange: step must be nonzero, got {step} "
                                 f"(start={start}, end={end})")
@@ -132,6 +136,14 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
     return _finish(backend.xp.linspace(start, end, steps, dtype=_dt(dtype)), backend,
                    requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps)."""
+    errors.check_size('logspace', 'steps', steps)
+    backend = backends.get(device)
+    data = backend.xp.logspace(start, end, steps, base=base).astype(_dt(dtype))
+    return _finish(data, backend, requires_grad)
 
 
 # --- random ---------------------------------------------------------------------
@@ -154,38 +166,109 @@ def default_generator(device=None):
     return backend.rng
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def _generator(generator, device):
+    return default_generator(device) if generator is None else generator
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = default_generator(device).random(_shape(size, 'rand'), dtype=_dt(dtype))
-    return _finish(data, backend, requires_grad)
+    data = _generator(generator, device).random(_shape(size, 'rand'), dtype=_dt(dtype))
+    return _finish(backend.asarray(data), backend, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = default_generator(device).standard_normal(_shape(size, 'randn'), dtype=_dt(dtype))
-    return _finish(data, backend, requires_grad)
+    data = _generator(generator, device).standard_normal(_shape(size, 'randn'), dtype=_dt(dtype))
+    return _finish(backend.asarray(data), backend, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None):
-    if high is None:
-        low, high = 0, low
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers in [low, high): randint(high, size) or randint(low, high, size), as PyTorch."""
+    if size is None and high is not None and not isinstance(high, int):
+        low, high, size = 0, low, high          # randint(high, size)
+    elif high is None:
+        low, high = 0, low                      # randint(high, size=...)
+    if size is None:
+        raise TypeError("randint: missing the size argument: randint(high, size) or "
+                        "randint(low, high, size), e.g. randint(10, (3,))")
     if low >= high:
         raise errors.ShapeError(f"randint: low ({low}) must be less than high ({high})")
     backend = backends.get(device)
-    data = default_generator(device).integers(low, high, size=_shape((size,), 'randint'),
-                                              dtype=_dt(dtype, 'int64'))
-    return _finish(backend.asarray(data), backend, False)
+    data = _generator(generator, device).integers(low, high, size=_shape((size,), 'randint'),
+                                                  dtype='int64')
+    return _finish(backend.asarray(data).astype(_dt(dtype, 'int64'), copy=False), backend,
+                   requires_grad)
 
 
-def randperm(n, device=None):
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     errors.check_size('randperm', 'n', n)
     backend = backends.get(device)
-    return _finish(backend.asarray(default_generator(device).permutation(n)), backend, False)
+    data = backend.asarray(_generator(generator, device).permutation(n)).astype(_dt(dtype, 'int64'))
+    return _finish(data, backend, requires_grad)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Normal draws: elementwise for tensor `mean`/`std` (broadcast), or of `size` for numbers."""
+    like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    if like is not None:
+        m = mean.array if isinstance(mean, Tensor) else mean
+        sd = std.array if isinstance(std, Tensor) else std
+        backend = like._backend
+        shape = backend.xp.broadcast_shapes(backend.xp.shape(m), backend.xp.shape(sd))
+        z = backend.asarray(_generator(generator, like.device).standard_normal(shape))
+        return _finish((z * sd + m).astype(like.dtype), backend, requires_grad)
+    if size is None:
+        raise TypeError("normal: give `size` when mean and std are numbers, e.g. normal(0, 1, (3,))")
+    out = randn(size, generator=generator, dtype=dtype, device=device) * std + mean
+    return out.requires_grad_() if requires_grad else out
+
+
+def _like(t, dtype, device):
+    return dict(dtype=_dt(dtype, t.dtype), device=device or t.device)
 
 
 def rand_like(t, dtype=None, device=None, requires_grad=False):
-    return rand(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
 
 
 def randn_like(t, dtype=None, device=None, requires_grad=False):
-    return randn(t.shape, dtype=_dt(dtype, t.dtype), device=device or t.device, requires_grad=requires_grad)
+    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+def randint_like(t, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    """randint_like(t, high) or randint_like(t, low, high), in t's dtype by default."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+
+
+# --- the legacy typed constructors: torch.FloatTensor(2, 3), torch.LongTensor([1, 2]) -------
+class _TypedTensor(type):
+    """isinstance(t, ag.FloatTensor) asks t's dtype, as PyTorch's legacy types do."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, device=None):
+        """Sizes give a zero tensor of that shape; one sequence or array gives its data."""
+        if all(isinstance(n, int) and not isinstance(n, bool) for n in args):
+            return zeros(*(args or (0,)), dtype=cls.dtype, device=device)    # () -> empty
+        if len(args) > 1:
+            raise TypeError(f"{cls.__name__}: expected sizes (ints) or one sequence of data, "
+                            f"got {args!r}")
+        return tensor(args[0], dtype=cls.dtype, device=device)
+
+
+def _typed(name, dtype):
+    return _TypedTensor(name, (), {'dtype': dtype, '__doc__': f'A {dtype} tensor (legacy form).'})
+
+
+FloatTensor, DoubleTensor, HalfTensor = (_typed('FloatTensor', 'float32'),
+                                         _typed('DoubleTensor', 'float64'),
+                                         _typed('HalfTensor', 'float16'))
+LongTensor, IntTensor, ByteTensor, BoolTensor = (_typed('LongTensor', 'int64'),
+                                                 _typed('IntTensor', 'int32'),
+                                                 _typed('ByteTensor', 'uint8'),
+                                                 _typed('BoolTensor', 'bool'))

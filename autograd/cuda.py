@@ -59,3 +59,14 @@ def device(index):
         raise RuntimeError("ag.cuda.device: CUDA is not available here")
     with _backend(index).device:
         yield
+
+
+def manual_seed(seed):
+    """Seed the generators of the GPUs in use (ag.manual_seed seeds every device, these
+    included); without CUDA it does nothing, as in PyTorch."""
+    for backend in backends.all_created():
+        if backend.is_gpu:
+            backend.seed(seed)
+
+
+manual_seed_all = manual_seed

@@ -62,23 +62,59 @@ class enable_grad(_GradMode):
     value = True
 
 
-class set_grad_enabled(_FlagContext):
-    """`set_grad_enabled(False)` takes effect at once (as a call), and also works as a
-    context manager (restoring the mode from before the call) and as a decorator."""
+class inference_mode(_GradMode):
+    """PyTorch's inference_mode: no_grad here (there is no separate kind of inference
+    tensor); `inference_mode(False)` changes nothing. Bare `@inference_mode` works too."""
+    value = False
 
-    def __init__(self, mode):
-        super().__init__(grad_enabled, bool(mode))
-        self._prev = grad_enabled.get()
-        grad_enabled.set(self.value)
+    def __new__(cls, mode=True):
+        return super().__new__(cls, mode if callable(mode) else None)
+
+    def __init__(self, mode=True):
+        super().__init__()
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        return super().__enter__() if self.mode else self
+
+    def __exit__(self, *exc):
+        return super().__exit__(*exc) if self.mode else False
+
+    def __call__(self, fn):
+        return super().__call__(fn) if self.mode else fn
+
+
+class _SetFlag(_FlagContext):
+    """Takes effect at once (as a call), and also works as a context manager (restoring
+    the value from before the call) and as a decorator."""
+
+    def __init__(self, var, mode):
+        super().__init__(var, bool(mode))
+        self._prev = var.get()
+        var.set(self.value)
 
     def __exit__(self, *exc):
         super().__exit__(*exc)
-        grad_enabled.set(self._prev)
+        self.var.set(self._prev)
         return False
 
     def __call__(self, fn):
-        grad_enabled.set(self._prev)        # as a decorator, the call-time switch is undone
+        self.var.set(self._prev)            # as a decorator, the call-time switch is undone
         return super().__call__(fn)
+
+
+class set_grad_enabled(_SetFlag):
+    """`set_grad_enabled(False)` takes effect at once; also a context manager and decorator."""
+
+    def __init__(self, mode):
+        super().__init__(grad_enabled, mode)
+
+
+class set_detect_anomaly(_SetFlag):
+    """`set_detect_anomaly(True)` turns anomaly detection on at once; also a context."""
+
+    def __init__(self, mode, check_nan=True):
+        super().__init__(anomaly_enabled, mode and check_nan)
 
 
 class detect_anomaly(_FlagContext):

@@ -8,6 +8,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 from . import backends, errors
+from .dtypes import _default as _default_float
 from .grad_mode import grad_enabled
 from .hooks import add_post_accumulate_hook
 
@@ -42,7 +43,7 @@ def as_array(data, dtype=None, device=None):
     if dtype is None and not hasattr(data, 'dtype'):
         probe = backends.get('cpu').asarray(data)
         if probe.dtype.kind == 'f':
-            dtype = 'float32'           # Python floats -> float32, as PyTorch
+            dtype = _default_float[0]   # Python floats -> float32, as PyTorch
         elif probe.dtype.kind == 'c':
             dtype = 'complex64'
         data = probe
@@ -281,7 +282,10 @@ class Tensor(_OpMethods):
             isinstance(h, _RetainGrad) for h in node.hooks)
 
     # --- devices and dtypes ---------------------------------------------------
-    def to(self, *args, dtype=None, device=None, copy=False):
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
+           memory_format=None):
+        # non_blocking and memory_format are accepted for PyTorch's signature: copies here
+        # are synchronous, and every tensor is contiguous in the one layout there is
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
@@ -345,10 +349,21 @@ class Tensor(_OpMethods):
         return (_rebuild, (self._backend.to_numpy(self.array), self.device, self.requires_grad))
 
     # --- display --------------------------------------------------------------
+    def __format__(self, spec):
+        """f"{loss:.4f}" formats a 0-d tensor as its Python number, as PyTorch does."""
+        if self.array.ndim == 0:
+            return self.item().__format__(spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: "
+                            f"only 0-d tensors take one, this one has shape {self.shape}; "
+                            "format t.item() or t.tolist() instead")
+        return str(self)
+
     def __repr__(self):
         import numpy as np              # display only: the data may live on a GPU
+        from .printing import array2string_kwargs
         body = np.array2string(self._backend.to_numpy(self.array), separator=', ',
-                               prefix='tensor(', precision=4)
+                               prefix='tensor(', **array2string_kwargs())
         extras = []
         if self.array.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f'dtype={self.array.dtype}')

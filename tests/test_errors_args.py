@@ -44,7 +44,7 @@ FACTORIES = [
     case('arange-wrong-sign', lambda: ag.arange(0, 5, -1), RT, 'arange', '-1'),
     case('arange-wrong-order', lambda: ag.arange(5, 0, 1), RT, 'arange', '5'),
     case('linspace-negative', lambda: ag.linspace(0, 1, -1), RT, 'linspace', '-1'),
-    case('randint-empty-range', lambda: ag.randint(5, 2), RT, 'randint', '5'),
+    case('randint-empty-range', lambda: ag.randint(5, 2, (3,)), RT, 'randint', '5'),
     case('randint-negative-size', lambda: ag.randint(0, 3, (-1,)), RT, 'randint', '-1'),
     case('randperm-negative', lambda: ag.randperm(-1), RT, 'randperm', '-1'),
     case('int-requires-grad', lambda: ag.tensor([1, 2], requires_grad=True), RT, 'int64'),

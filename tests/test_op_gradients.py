@@ -262,6 +262,46 @@ NOT_DIFFERENTIABLE = {
     'logical_not': lambda a, b: np.array_equal(ag.logical_not(a > 0).numpy(), a.array <= 0),
 }
 
+# --- PyTorch porting names (ops/torch_api.py) ------------------------------------------------
+ROWS.update({
+    't': (lambda a, v: a.t() * 2 + ag.t(v), lambda: [R(2, 3), R(2, 3)]),
+    'mm': (lambda a, b: ag.mm(a, b), lambda: [R(2, 3), R(3, 4)]),
+    'bmm': (lambda a, b: a.bmm(b), lambda: [R(2, 2, 3), R(2, 3, 2)]),
+    'narrow': (lambda a: ag.narrow(a, 1, 1, 2) * a.narrow(-1, -2, 2), lambda: [R(2, 3)]),
+    'type_as': (lambda a: a.type_as(a) * 2, lambda: [R(2, 3)]),
+    'contiguous': (lambda a: a.T.contiguous() * a.contiguous().T, lambda: [R(3, 3)]),
+    'masked_fill_': (lambda a: (a * 1).masked_fill_(I([True, False, True]), 0.5), lambda: [R(2, 3)]),
+    'addmm': (lambda c, a, b: ag.addmm(c, a, b, beta=0.5, alpha=2) + c.addmm(a, b),
+              lambda: [R(2, 4), R(2, 3), R(3, 4)]),
+    'log2': (lambda a: ag.log2(a) + a.log2(), lambda: [P(2, 3)]),
+    'log10': (lambda a: ag.log10(a) + a.log10(), lambda: [P(2, 3)]),
+})
+NOT_DIFFERENTIABLE.update({
+    'numel': lambda a, b: ag.numel(a) == 12,
+    'is_contiguous': lambda a, b: a.is_contiguous() and not a.T.is_contiguous(),
+    'is_floating_point': lambda a, b: ag.is_floating_point(a) and not a.long().is_floating_point(),
+    'new_zeros': lambda a, b: (a.new_zeros(2, 5).tolist() == [[0.0] * 5] * 2
+                               and a.new_zeros((1,)).dtype == a.dtype),
+    'new_ones': lambda a, b: a.new_ones((2,), dtype=ag.long).tolist() == [1, 1],
+    'new_empty': lambda a, b: a.new_empty(3).shape == (3,) and a.new_empty(3).dtype == a.dtype,
+    'new_full': lambda a, b: a.new_full((2,), 7).tolist() == [7.0, 7.0],
+    'new_tensor': lambda a, b: a.new_tensor([1, 2]).dtype == a.dtype,
+    'uniform_': lambda a, b: (lambda u: 2 <= u.min().item() and u.max().item() < 3)(
+        ag.zeros(100).uniform_(2, 3)),
+    'normal_': lambda a, b: abs(ag.zeros(1000, dtype=ag.float64).normal_(4, 0.5).mean().item() - 4) < 0.1,
+    'bernoulli': lambda a, b: set(ag.bernoulli(ag.full((100,), 0.5)).tolist()) == {0.0, 1.0}
+    and ag.full((2,), 0.5).bernoulli(p=0.0).sum().item() == 0,
+    'bernoulli_': lambda a, b: ag.zeros(50).bernoulli_(1.0).sum().item() == 50,
+    'nelement': lambda a, b: a.nelement() == 12,
+    'detach': lambda a, b: not ag.detach(a).requires_grad and np.shares_memory(ag.detach(a).array, a.array),
+    'nonzero': lambda a, b: np.array_equal(ag.nonzero(a > 0).numpy(), np.argwhere(a.array > 0))
+    and all(np.array_equal(t.numpy(), n) for t, n in zip((a > 0).nonzero(as_tuple=True),
+                                                         np.nonzero(a.array > 0))),
+    'argwhere': lambda a, b: np.array_equal((a < 0).argwhere().numpy(), np.argwhere(a.array < 0)),
+    'count_nonzero': lambda a, b: ag.count_nonzero(a > 0).item() == (a.array > 0).sum()
+    and np.array_equal((a > 0).count_nonzero(dim=0).numpy(), (a.array > 0).sum(0)),
+})
+
 
 @pytest.mark.parametrize('name', sorted(ROWS))
 def test_gradcheck(name):

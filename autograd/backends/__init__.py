@@ -9,6 +9,7 @@ import functools
 import json
 import math
 import os
+from types import SimpleNamespace
 
 from .numpy_backend import NumpyBackend, np
 
@@ -81,6 +82,13 @@ def get(device=None):
         else:
             raise ValueError(f"unknown device '{device}': available devices are {available()}")
     return backend
+
+
+# PyTorch's backend flags that programs set or ask (torch.backends.cudnn.benchmark = True):
+# accepted and harmless here, where neither cuDNN nor Apple's MPS is used.
+cudnn = SimpleNamespace(enabled=True, benchmark=False, deterministic=False, allow_tf32=True,
+                        is_available=lambda: False)
+mps = SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
 
 
 def register(backend):

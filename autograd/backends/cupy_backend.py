@@ -25,6 +25,7 @@ What differs from the CPU, and why:
 import math
 import re
 
+from .device import device
 from .numpy_backend import NumpyBackend, _namespace, mask_grad, prod_others, sum_to
 
 _DEVICE = re.compile(r'cuda(?::(\d+))?')
@@ -113,7 +114,7 @@ class CupyBackend(NumpyBackend):
         self._cupyx = cupyx
         self._kernels = {}
         self.index = parse_device(name)
-        self.name = f'cuda:{self.index}'
+        self.name = device.of_backend(f'cuda:{self.index}')
         self.device = cupy.cuda.Device(self.index)
         self.array_type = cupy.ndarray
         # CuPy allocates through its default pool unless told otherwise: keep it so

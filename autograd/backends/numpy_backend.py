@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .device import device
+
 
 class _ArrayNamespace(SimpleNamespace):
     """An array module's loaded names plus extras: lookups are plain dict lookups;
@@ -82,7 +84,7 @@ class NumpyBackend:
     is_gpu = False
 
     def __init__(self, name='cpu'):
-        self.name = name
+        self.name = device.of_backend(name)     # a str: what tensors report as .device
         self.rng = np.random.default_rng()
         self.xp = _namespace(np, self._extras(np))
 
@@ -161,3 +163,35 @@ class NumpyBackend:
 # The dtypes users name (ag.float32, ...): NumPy's own, as the API promises.
 float16, float32, float64 = np.float16, np.float32, np.float64
 int8, int16, int32, int64, uint8, bool_ = np.int8, np.int16, np.int32, np.int64, np.uint8, np.bool_
+
+
+class Generator(np.random.Generator):
+    """torch.Generator: a NumPy Generator, so every `generator=` here takes it, with
+    PyTorch's methods (`Generator().manual_seed(42)` returns the generator)."""
+
+    def __init__(self, device='cpu'):
+        seed = int(np.random.SeedSequence().entropy) % 2 ** 63
+        super().__init__(np.random.PCG64(seed))
+        self.device = device
+        self._initial_seed = seed
+
+    def manual_seed(self, seed):
+        self.bit_generator.state = np.random.PCG64(int(seed)).state
+        self._initial_seed = int(seed)
+        return self
+
+    def initial_seed(self):
+        return self._initial_seed
+
+    def seed(self):
+        """Reseed from fresh entropy; returns the new seed."""
+        seed = int(np.random.SeedSequence().entropy) % 2 ** 63
+        self.manual_seed(seed)
+        return seed
+
+    def get_state(self):
+        return self.bit_generator.state
+
+    def set_state(self, state):
+        self.bit_generator.state = state
+        return self

@@ -38,6 +38,7 @@ from . import math_api as m
 from . import pointwise_api as pw
 from . import shape_api as s
 from . import sorting as so
+from . import torch_api as P
 from . import triangular as tri
 
 
@@ -265,11 +266,11 @@ class TensorOps:
     # --- operators: the hot ones call the op's fast apply directly (no wrapper); Python
     # scalars, lists and NumPy arrays reach forward as constants -------------------------
     __add__ = method(fast(E.Add))
-    __radd__ = method(lambda a, b: E.Add.apply(b, a))
+    __radd__ = method(fast(E.Add))          # b + a: the same IEEE result as a + b
     __sub__ = method(fast(E.Sub))
     __rsub__ = method(lambda a, b: E.Sub.apply(b, a))
     __mul__ = method(fast(E.Mul))
-    __rmul__ = method(lambda a, b: E.Mul.apply(b, a))
+    __rmul__ = method(fast(E.Mul))
     __truediv__ = method(fast(E.Div))
     __rtruediv__ = method(lambda a, b: E.Div.apply(b, a))
     __pow__ = method(fast(E.Pow))
@@ -294,6 +295,34 @@ class TensorOps:
     __isub__ = method(sub_)
     __imul__ = method(mul_)
     __itruediv__ = method(div_)
+    # --- PyTorch porting names (ops/torch_api.py): compositions of the ops above --------
+    t = both(P.t)
+    mm = both(P.mm)
+    bmm = both(P.bmm)
+    addmm = both(P.addmm)
+    narrow = both(P.narrow)
+    log2 = both(P.log2)
+    log10 = both(P.log10)
+    masked_fill_ = method(P.masked_fill_)
+    nonzero = both(P.nonzero)
+    argwhere = both(P.argwhere)
+    count_nonzero = both(P.count_nonzero)
+    numel = function(P.numel)
+    nelement = method(P.nelement)
+    detach = function(P.detach)
+    is_floating_point = both(P.is_floating_point)
+    type_as = method(P.type_as)
+    contiguous = method(P.contiguous)
+    is_contiguous = method(P.is_contiguous)
+    new_zeros = method(P.new_zeros)
+    new_ones = method(P.new_ones)
+    new_empty = method(P.new_empty)
+    new_full = method(P.new_full)
+    new_tensor = method(P.new_tensor)
+    uniform_ = method(P.uniform_)
+    normal_ = method(P.normal_)
+    bernoulli = both(P.bernoulli)
+    bernoulli_ = method(P.bernoulli_)
 
 
 def _derive():

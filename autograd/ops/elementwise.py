@@ -1,12 +1,17 @@
 """Elementwise ops: arithmetic and math functions.
 
 Binary ops take Tensors or Python scalars; a scalar takes the tensor's dtype
-(NumPy 2's weak scalars: float32 * 2.0 stays float32). Broadcast gradients are
-reduced by the engine, so backward returns them at the output's shape.
+(NumPy 2's weak scalars: float32 * 2.0 stays float32). Operands of different dtypes
+follow PyTorch's promotion: each binary forward checks that its result kept the first
+operand's dtype (one comparison, true whenever the dtypes match) and otherwise lets
+promotion.py recompute it. Broadcast gradients are reduced by the engine, so backward
+returns them at the output's shape.
 """
 import math
+import operator
 
 from ..function import Function
+from .promotion import recompute
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -18,7 +23,10 @@ class Add(Function):
     __slots__ = ()
 
     def forward(self, xp, a, b):
-        return a + b
+        out = a + b
+        if out.dtype is not a.dtype:        # `a` is always an array here: + and * take it first
+            out = recompute(operator.add, out, a, b)
+        return out
 
     def backward(self, xp, g):
         return g, g
@@ -28,7 +36,10 @@ class Sub(Function):
     __slots__ = ()
 
     def forward(self, xp, a, b):
-        return a - b
+        out = a - b
+        if out.dtype is not getattr(a, 'dtype', None):
+            out = recompute(operator.sub, out, a, b)
+        return out
 
     def backward(self, xp, g):
         return g, -g if self.needs_grad(1) else None
@@ -42,7 +53,10 @@ class Mul(Function):
         edges = self.edges
         if edges is not None:
             self.saved = (b if edges[0] is not None else None, a if edges[1] is not None else None)
-        return a * b
+        out = a * b
+        if out.dtype is not a.dtype:
+            out = recompute(operator.mul, out, a, b)
+        return out
 
     def backward(self, xp, g, b, a):
         return (g * b if b is not None else None), (g * a if a is not None else None)
@@ -53,9 +67,8 @@ class Div(Function):
 
     def forward(self, xp, a, b):
         out = a / b
-        if out.dtype.kind == 'f' and getattr(a, 'dtype', None) is not None \
-                and a.dtype.kind in 'iub' and getattr(b, 'dtype', a.dtype).kind in 'iub':
-            out = out.astype('float32')        # int / int -> float32, as PyTorch
+        if out.dtype is not getattr(a, 'dtype', None):      # int / int -> float32, too
+            out = recompute(operator.truediv, out, a, b, floating=True)
         self.save_for_backward(a if self.needs_grad(1) else None, b)
         return out
 
@@ -79,6 +92,8 @@ class Pow(Function):
 
     def forward(self, xp, a, b):
         y = a ** b
+        if y.dtype is not getattr(a, 'dtype', None):
+            y = recompute(operator.pow, y, a, b)
         self.save_for_backward(a, b, y if self.needs_grad(1) else None)
         return y
 
@@ -385,12 +400,20 @@ class Trunc(_Rounding):
     fn = 'trunc'
 
 
+def _promoted(fn, a, b):
+    """fn(a, b) in PyTorch's result dtype (the check the arithmetic ops make inline)."""
+    out = fn(a, b)
+    if out.dtype is not getattr(a, 'dtype', None):
+        out = recompute(fn, out, a, b)
+    return out
+
+
 class FloorDivide(Function):
     """a // b, rounded toward minus infinity (torch.floor_divide); zero gradient."""
     __slots__ = ()
 
     def forward(self, xp, a, b):
-        return xp.floor_divide(a, b)
+        return _promoted(xp.floor_divide, a, b)
 
     def backward(self, xp, g):
         return xp.zeros_like(g), (xp.zeros_like(g) if self.needs_grad(1) else None)
@@ -404,7 +427,7 @@ class Remainder(Function):
     def forward(self, xp, a, b):
         if self.needs_grad(1):
             self.save_for_backward(a, b)
-        return xp.remainder(a, b)
+        return _promoted(xp.remainder, a, b)
 
     def backward(self, xp, g, a=None, b=None):
         return g, (-g * xp.floor(a / b) if self.needs_grad(1) else None)
@@ -418,7 +441,7 @@ class Fmod(Function):
     def forward(self, xp, a, b):
         if self.needs_grad(1):
             self.save_for_backward(a, b)
-        return xp.fmod(a, b)
+        return _promoted(xp.fmod, a, b)
 
     def backward(self, xp, g, a=None, b=None):
         return g, (-g * xp.trunc(a / b) if self.needs_grad(1) else None)
@@ -448,7 +471,7 @@ class Maximum(Function):
 
     def forward(self, xp, a, b):
         self.save_for_backward(a, b)
-        return xp.maximum(a, b)
+        return _promoted(xp.maximum, a, b)
 
     def backward(self, xp, g, a, b):
         ga = xp.where(a > b, g, xp.where(a == b, g * 0.5, 0))
@@ -460,7 +483,7 @@ class Minimum(Function):
 
     def forward(self, xp, a, b):
         self.save_for_backward(a, b)
-        return xp.minimum(a, b)
+        return _promoted(xp.minimum, a, b)
 
     def backward(self, xp, g, a, b):
         ga = xp.where(a < b, g, xp.where(a == b, g * 0.5, 0))
@@ -472,7 +495,7 @@ class Where(Function):
 
     def forward(self, xp, cond, a, b):
         self.save_for_backward(cond)
-        return xp.where(cond, a, b)
+        return _promoted(lambda a, b: xp.where(cond, a, b), a, b)
 
     def backward(self, xp, g, cond):
         return None, xp.where(cond, g, 0), xp.where(cond, 0, g)

@@ -5,6 +5,7 @@ in-place change through a view is seen by anything that saved the base.
 """
 from ..function import Function
 from ..tensor import Tensor
+from .promotion import recompute
 
 
 class Reshape(Function):
@@ -96,7 +97,10 @@ class Cat(Function):
     def forward(self, xp, *arrays, axis=0):
         self.axis = axis % max(arrays[0].ndim, 1)
         self.sizes = [a.shape[self.axis] for a in arrays]
-        return xp.concatenate(arrays, axis=axis)
+        out = xp.concatenate(arrays, axis=axis)
+        if out.dtype is not arrays[0].dtype:            # mixed dtypes: PyTorch's promotion
+            out = recompute(lambda *xs: xp.concatenate(xs, axis=axis), out, *arrays)
+        return out
 
     def backward(self, xp, g):
         grads, start = [], 0
@@ -111,7 +115,10 @@ class Stack(Function):
     def forward(self, xp, *arrays, axis=0):
         self.axis = axis % (arrays[0].ndim + 1)
         self.count = len(arrays)
-        return xp.stack(arrays, axis=axis)
+        out = xp.stack(arrays, axis=axis)
+        if out.dtype is not arrays[0].dtype:
+            out = recompute(lambda *xs: xp.stack(xs, axis=axis), out, *arrays)
+        return out
 
     def backward(self, xp, g):
         lead = (slice(None),) * self.axis

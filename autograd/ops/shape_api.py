@@ -308,16 +308,21 @@ def clamp_(x, min=None, max=None):
     return _inplace(x, 'clamp_', lambda t: clamp(t, min, max))
 
 
-def fill_(x, value):
-    def filled(t):       # a constant; on the tape, the old value's gradient is zero
-        const = make_tensor(t._backend.xp.full(t.shape, value, dtype=t.dtype), t._backend,
-                             False, None, None)
+def overwrite(x, name, values):
+    """Overwrite x with the array values(x): a constant; on the tape, the old value's
+    gradient is zero (fill_, and the random fills of torch_api.py)."""
+    def replaced(t):
+        const = make_tensor(values(t), t._backend, False, None, None)
         if not (t.requires_grad and grad_enabled.get()):
             return const
         everywhere = make_tensor(t._backend.xp.ones(t.shape, dtype=bool), t._backend,
                                   False, None, None)
         return where(everywhere, const, t)
-    return _inplace(x, 'fill_', filled)
+    return _inplace(x, name, replaced)
+
+
+def fill_(x, value):
+    return overwrite(x, 'fill_', lambda t: t._backend.xp.full(t.shape, value, dtype=t.dtype))
 
 
 def zero_(x):
