@@ -22,7 +22,6 @@ mpi4py and CuPy are imported here, on first use only (`import autograd` never
 imports them).
 """
 import importlib
-import os
 
 _INSTALL = 'pip install -e ".[dist]"  (mpi4py and mpich from PyPI)'
 
@@ -58,40 +57,42 @@ class Done:
 
 class MpiComm:
     """Collectives of mpi4py on NumPy buffers: blocking ones for synchronous calls, MPI-3's
-    non-blocking ones (progressed by a helper thread, see `_Progress`) for async_op."""
+    non-blocking ones for async_op. MPICH moves a non-blocking collective along only inside
+    MPI calls (its Test, Wait or any other); DistributedDataParallel tests its all-reduces
+    from its gradient hooks. No thread polls them: on a machine with a core per rank, a
+    polling thread (or MPICH's MPIR_CVAR_ASYNC_PROGRESS=1) takes time from backward, and
+    the reduction's copies and sums cost the same CPU time in any thread."""
 
     def __init__(self, comm, MPI):
         self.comm, self.MPI = comm, MPI
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.ops = {'sum': MPI.SUM, 'prod': MPI.PROD, 'max': MPI.MAX, 'min': MPI.MIN}
-        # a second thread may call MPI only where MPI was started thread-safe (mpi4py asks)
-        self.progress = _Progress(MPI.Query_thread() == MPI.THREAD_MULTIPLE)
 
     def allreduce(self, buf, op, blocking=False):
         if blocking:
             return self._done(self.comm.Allreduce(self.MPI.IN_PLACE, buf, self.ops[op]))
-        return self.progress.add(self.comm.Iallreduce(self.MPI.IN_PLACE, buf, self.ops[op]))
+        return self.comm.Iallreduce(self.MPI.IN_PLACE, buf, self.ops[op])
 
     def broadcast(self, buf, root, blocking=False):
         if blocking:
             return self._done(self.comm.Bcast(buf, root))
-        return self.progress.add(self.comm.Ibcast(buf, root))
+        return self.comm.Ibcast(buf, root)
 
     def allgather(self, send, recv, blocking=False):
         if blocking:
             return self._done(self.comm.Allgather(send, recv))
-        return self.progress.add(self.comm.Iallgather(send, recv))
+        return self.comm.Iallgather(send, recv)
 
     def reduce(self, buf, op, root, blocking=False):
         send, recv = (self.MPI.IN_PLACE, buf) if self.rank == root else (buf, None)
         if blocking:
             return self._done(self.comm.Reduce(send, recv, self.ops[op], root))
-        return self.progress.add(self.comm.Ireduce(send, recv, self.ops[op], root))
+        return self.comm.Ireduce(send, recv, self.ops[op], root)
 
     def barrier(self, blocking=False):
         if blocking:
             return self._done(self.comm.Barrier())
-        return self.progress.add(self.comm.Ibarrier())
+        return self.comm.Ibarrier()
 
     @staticmethod
     def _done(_):
@@ -109,72 +110,6 @@ class MpiComm:
         rank = local.Get_rank()
         local.Free()
         return rank
-
-
-class _Progress:
-    """Moves non-blocking collectives along while Python computes.
-
-    MPI (MPICH without an async-progress thread) advances a non-blocking collective
-    only inside MPI calls; without any, an all-reduce started mid-backward would sit
-    until its wait, and DDP's overlap would hide nothing. While requests are in
-    flight, a helper thread tests them every ~0.2 ms (NumPy's kernels release the
-    GIL, so it runs beside them) and exits when all are done. Tests and waits on
-    the requests go through one lock: MPI forbids two threads completing one request.
-    TAPEGRAD_MPI_PROGRESS=0 turns the thread off. (MPI's own async-progress thread,
-    MPIR_CVAR_ASYNC_PROGRESS=1, busy-polls a core per rank instead.)
-    """
-    PERIOD = 2e-4
-
-    def __init__(self, enabled):
-        import threading
-        self.enabled = enabled and os.environ.get('TAPEGRAD_MPI_PROGRESS') != '0'
-        self.threading = threading
-        self.lock = threading.Lock()
-        self.pending, self.thread = [], None
-
-    def add(self, request):
-        polled = _Polled(request, self.lock)
-        if not self.enabled or polled.Test():
-            return polled                # switched off, or done already (a world of one)
-        with self.lock:
-            self.pending.append(polled)
-            if self.thread is None:
-                self.thread = self.threading.Thread(target=self.run, daemon=True,
-                                                    name='tapegrad-mpi-progress')
-                self.thread.start()
-        return polled
-
-    def run(self):
-        import time
-        while True:
-            with self.lock:
-                self.pending = [p for p in self.pending if not p.done and not p.test_locked()]
-                if not self.pending:
-                    self.thread = None
-                    return
-            time.sleep(self.PERIOD)
-
-
-class _Polled:
-    """A request completed by whichever comes first: the progress thread or a Wait()."""
-    __slots__ = ('request', 'lock', 'done')
-
-    def __init__(self, request, lock):
-        self.request, self.lock, self.done = request, lock, False
-
-    def test_locked(self):
-        self.done = self.done or bool(self.request.Test())
-        return self.done
-
-    def Test(self):
-        with self.lock:
-            return self.test_locked()
-
-    def Wait(self):
-        with self.lock:
-            if not self.done:
-                self.request.Wait()
-                self.done = True
 
 
 class NcclComm:

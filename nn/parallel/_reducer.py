@@ -78,7 +78,7 @@ class Reducer:
         for b, bucket in enumerate(self.buckets):
             for k, i in enumerate(bucket.indices):
                 self.where[i] = (b, k)
-        self.next = 0
+        self.next = self.flying = 0    # buckets launched; the first not known complete
 
     def hook(self, i):
         def ready(param):
@@ -100,6 +100,14 @@ class Reducer:
         bucket.pending -= 1
         if bucket.pending == 0:
             self.launch_ready(during_backward=True)
+        self.poke()
+
+    def poke(self):
+        """Test the all-reduces in flight, oldest first. MPI moves a non-blocking collective
+        along only inside MPI calls, and a gradient hook is where backward hands control
+        back; a polling thread would take a core from backward where ranks have none spare."""
+        while self.flying < self.next and self.buckets[self.flying].work.is_completed():
+            self.flying += 1
 
     def launch_ready(self, during_backward):
         while self.next < len(self.buckets) and self.buckets[self.next].pending == 0:
@@ -170,7 +178,7 @@ class Reducer:
     def reset(self):
         for bucket in self.buckets:
             bucket.pending, bucket.work = len(bucket.indices), None
-        self.next, self.order, self.active = 0, [], False
+        self.next, self.flying, self.order, self.active = 0, 0, [], False
 
     def remove_hooks(self):
         for h in self.handles:

@@ -23,5 +23,8 @@ def test_suite_runs_on_two_ranks_and_writes_json(tmp_path):
     result = json.loads(out.read_text())
     assert result["ranks"] == 2 and result["allreduce"]["bytes"] == 2**18
     assert result["allreduce"]["ours_vs_raw"] > 0
-    assert {"single", "overlap", "no_overlap"} <= set(result["step"])
+    step = result["step"]
+    assert {"single", "compute", "allreduce", "floor", "overlap", "no_overlap"} <= set(step)
+    assert step["floor"]["ms"] == step["compute"]["ms"] + step["allreduce"]["ms"] > 0
+    assert step["overlap"]["best_ms"] <= step["overlap"]["ms"]
     assert "2-rank step <= 1.15x one rank" in proc.stdout
