@@ -623,3 +623,7 @@ __all__ += _functional_conv_rnn.__all__ + ["scaled_dot_product_attention",
 from ._functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,E501
 
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+from autograd.ops.im2col import fold, unfold  # noqa: E402  im2col / col2im
+
+__all__ += ["unfold", "fold"]

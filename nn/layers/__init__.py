@@ -19,3 +19,8 @@ from .upsample import *  # noqa: F401,F403
 __all__ = (linear.__all__ + activation.__all__ + dropout.__all__ + normalization.__all__
            + embedding.__all__ + loss.__all__ + conv.__all__ + pooling.__all__ + rnn.__all__
            + attention.__all__ + upsample.__all__)
+
+from . import fold  # noqa: E402
+from .fold import *  # noqa: E402,F401,F403
+
+__all__ += fold.__all__
