@@ -339,12 +339,13 @@ class Tensor(_OpMethods):
         """No argument: PyTorch's type name ('torch.FloatTensor', 'torch.cuda.LongTensor').
         Otherwise the tensor in `dtype` (a dtype, a type name or a legacy typed class)."""
         from .ops.elementwise import Cast
-        if dtype is None:
+        if isinstance(dtype, str):
+            if dtype.startswith('torch.'):                      # 'torch.FloatTensor'
+                dtype = _TYPE_DTYPES.get(dtype.rpartition('.')[2], dtype)
+        elif dtype is None:
             place = 'torch.cuda.' if self._backend.is_gpu else 'torch.'
             return place + _TYPE_NAMES.get(self.array.dtype.name, self.array.dtype.name)
-        if isinstance(dtype, str) and dtype.startswith('torch.'):
-            dtype = _TYPE_DTYPES.get(dtype.rpartition('.')[2], dtype)
-        if isinstance(getattr(dtype, 'dtype', None), str):     # ag.FloatTensor and friends
+        elif isinstance(getattr(dtype, 'dtype', None), str):   # ag.FloatTensor and friends
             dtype = dtype.dtype
         dtype = self._backend.xp.dtype(dtype)
         if dtype == self.array.dtype:

@@ -32,6 +32,7 @@ def test_atan2_and_hypot_values_and_dtypes():
     assert np.allclose(T(a).hypot(T(b)).numpy(), np.hypot(a, b))
     assert ag.atan2(ag.arange(3), ag.arange(3)).dtype == ag.float32      # int -> float32
     assert ag.atan2(ag.ones(2), 2).dtype == ag.float32
+    assert ag.asin(ag.tensor([0, 1])).dtype == ag.float32 == ag.erfinv(ag.tensor([0])).dtype
 
 
 def test_nan_to_num_defaults_are_the_dtype_limits():
