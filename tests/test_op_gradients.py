@@ -316,7 +316,12 @@ def A1(*shape):
 
 
 _IDX = [[0, 1, 2, 0], [2, 0, 1, 1]]
-_BAD = ag.tensor([float('nan'), float('inf'), -float('inf')], dtype=ag.float64)          # scatter's index: no repeats within a column
+
+
+def _bad():
+    """Non-finite constants, made on the default device (the GPU table runs rows there)."""
+    return ag.tensor([float('nan'), float('inf'), -float('inf')], dtype=ag.float64)
+          # scatter's index: no repeats within a column
 ROWS.update({
     'sinh': (lambda a: ag.sinh(a) + a.sinh(), lambda: [R(2, 3)]),
     'cosh': (lambda a: ag.cosh(a) * a.cosh(), lambda: [R(2, 3)]),
@@ -366,12 +371,12 @@ ROWS.update({
                  lambda: [R(2, 3)]),
     'std_mean': (lambda a: ag.std_mean(a, 0, keepdim=True)[0] * ag.std_mean(a)[1],
                  lambda: [R(3, 4)]),
-    # non-finite entries where _BAD has them: their gradient is 0, the others' passes (the
+    # non-finite entries where _bad() has them: their gradient is 0, the others' passes (the
     # default replacements, +-finfo.max, would overflow the finite differences)
-    'nan_to_num': (lambda a: ag.nan_to_num(a + _BAD, 0.5, 2.0, -2.0)
-                   + (a + _BAD).nan_to_num(posinf=1.0, neginf=-1.0),
+    'nan_to_num': (lambda a: ag.nan_to_num(a + _bad(), 0.5, 2.0, -2.0)
+                   + (a + _bad()).nan_to_num(posinf=1.0, neginf=-1.0),
                    lambda: [R(3)]),
-    'nan_to_num_': (lambda a: (a + _BAD).nan_to_num_(neginf=-3.0), lambda: [R(3)]),
+    'nan_to_num_': (lambda a: (a + _bad()).nan_to_num_(neginf=-3.0), lambda: [R(3)]),
     'diff': (lambda a, p: ag.diff(a) * 1 + a.diff(n=2, dim=0, prepend=p).sum(), lambda: [R(3, 4), R(1, 4)]),
     'meshgrid': (lambda a, b: ag.meshgrid(a, b, indexing='ij')[0] * ag.meshgrid([a, b], indexing='xy')[1].T,
                  lambda: [R(3), R(2)]),
