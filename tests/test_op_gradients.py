@@ -350,7 +350,8 @@ ROWS.update({
     'index_add_': (lambda a, s: (a * 1).index_add_(1, I([3, 3]), s), lambda: [R(3, 4), R(3, 2)]),
     'index_copy': (lambda a, s: ag.index_copy(a, 0, I([2, 0]), s), lambda: [R(3, 4), R(2, 4)]),
     'index_copy_': (lambda a, s: (a * 1).index_copy_(1, I([1]), s), lambda: [R(3, 4), R(3, 1)]),
-    'index_fill': (lambda a: ag.index_fill(a, 1, I([0, 2]), -1.5), lambda: [R(3, 4)]),
+    'index_fill': (lambda a, v: ag.index_fill(a, 1, I([0, 2]), -1.5) + a.index_fill(0, I([1]), v),
+                   lambda: [R(3, 4), R()]),           # a 0-d tensor value gets its gradient
     'index_fill_': (lambda a: (a * 1).index_fill_(0, I([1]), 2.0), lambda: [R(3, 4)]),
     'index_put': (lambda a, v: ag.index_put(a, (I([0, 2]), I([1, 3])), v), lambda: [R(3, 4), R(2)]),
     'index_put_': (lambda a, v: (a * 1).index_put_((I([0, 0]),), v, accumulate=True),

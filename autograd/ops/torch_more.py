@@ -120,6 +120,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The n-th forward difference along `dim`, after joining prepend and append there."""
+    if n < 0:
+        raise errors.ArgumentError(f"diff: n (the order) must be >= 0, got {n}")
     dim = normalize_axes(dim, input.ndim, 'diff')[0]
     parts = [tensor_of(p, input) for p in (prepend, input, append) if p is not None]
     x = s.cat(parts, dim) if len(parts) > 1 else input
