@@ -109,6 +109,8 @@ def test_in_place_on_a_leaf_that_requires_grad_is_refused():
             call()
     with pytest.raises(errors.DtypeError, match='exp_'):
         ag.tensor([1, 2]).exp_()                # an int tensor cannot hold exp's floats
+    with pytest.raises(TypeError, match='exp_.. takes 0 arguments'):
+        ag.zeros(2).exp_(2)
 
 
 def test_shape_changes_in_place():

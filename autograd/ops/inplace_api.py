@@ -28,9 +28,12 @@ def _input(t):
     return E.Clone.apply(t) if t.requires_grad and grad_enabled.get() else t
 
 
-def _inplace_of(name, op):
-    """Tensor.<name>: op applied in place; a second operand (pow_'s exponent) may follow."""
+def _inplace_of(name, op, operands=0):
+    """Tensor.<name>: op applied in place, with `operands` more (pow_'s exponent: 1)."""
     def method(self, *other):
+        if len(other) != operands:
+            raise TypeError(f"{name}() takes {operands} argument{'s' * (operands != 1)} besides "
+                            f"the tensor, got {len(other)}")
         return s._inplace(self, name, lambda t_: op.apply(_input(t_), *other))
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"{name[:-1]} in place (returns self)."
@@ -38,8 +41,8 @@ def _inplace_of(name, op):
 
 
 UNARY = {name: _inplace_of(name, op) for name, op in _UNARY.items()}
-pow_, atan2_, hypot_ = (_inplace_of('pow_', E.Pow), _inplace_of('atan2_', T.Atan2),
-                        _inplace_of('hypot_', T.Hypot))
+pow_, atan2_, hypot_ = (_inplace_of('pow_', E.Pow, 1), _inplace_of('atan2_', T.Atan2, 1),
+                        _inplace_of('hypot_', T.Hypot, 1))
 
 
 # --- shape changes in place: x takes the new shape (and, when recorded, the new node) ------
