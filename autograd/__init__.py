@@ -29,6 +29,8 @@ from .ops import FUNCTIONS as _FUNCTIONS
 from .printing import set_printoptions
 from .serialization import load, save   # torch.save / torch.load: .npz, never pickle
 from .tensor import Tensor, is_tensor
+from .threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
+                      set_num_threads)
 
 globals().update(_FUNCTIONS)
 

@@ -52,6 +52,14 @@ def as_array(data, dtype=None, device=None):
     return backend.asarray(data, dtype=dtype), backend
 
 
+# dtype name -> PyTorch's legacy type name (Tensor.type() with no argument)
+_TYPE_NAMES = {'float32': 'FloatTensor', 'float64': 'DoubleTensor', 'float16': 'HalfTensor',
+               'int64': 'LongTensor', 'int32': 'IntTensor', 'int16': 'ShortTensor',
+               'int8': 'CharTensor', 'uint8': 'ByteTensor', 'bool': 'BoolTensor',
+               'complex64': 'ComplexFloatTensor', 'complex128': 'ComplexDoubleTensor'}
+_TYPE_DTYPES = {v: k for k, v in _TYPE_NAMES.items()}
+
+
 class Tensor(_OpMethods):
     """A multi-dimensional array that records the operations applied to it."""
     __slots__ = ('array', '_grad', 'requires_grad', '_node', '_backend', '_vc', '_hooks',
@@ -327,8 +335,18 @@ class Tensor(_OpMethods):
     def bool(self):
         return self.type('bool')
 
-    def type(self, dtype):
+    def type(self, dtype=None, non_blocking=False):
+        """No argument: PyTorch's type name ('torch.FloatTensor', 'torch.cuda.LongTensor').
+        Otherwise the tensor in `dtype` (a dtype, a type name or a legacy typed class)."""
         from .ops.elementwise import Cast
+        if isinstance(dtype, str):
+            if dtype.startswith('torch.'):                      # 'torch.FloatTensor'
+                dtype = _TYPE_DTYPES.get(dtype.rpartition('.')[2], dtype)
+        elif dtype is None:
+            place = 'torch.cuda.' if self._backend.is_gpu else 'torch.'
+            return place + _TYPE_NAMES.get(self.array.dtype.name, self.array.dtype.name)
+        elif isinstance(getattr(dtype, 'dtype', None), str):   # ag.FloatTensor and friends
+            dtype = dtype.dtype
         dtype = self._backend.xp.dtype(dtype)
         if dtype == self.array.dtype:
             return self

@@ -627,3 +627,7 @@ __all__ += ["dropout1d", "dropout2d", "dropout3d"]
 from ._functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,E501
 
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+from autograd.ops.im2col import fold, unfold  # noqa: E402  im2col / col2im
+
+__all__ += ["unfold", "fold"]

@@ -50,11 +50,13 @@ def calls():
 
 
 def _plain_ops():
-    """Every op whose forward takes its one or two inputs and nothing else."""
+    """Every op whose forward takes its one or two inputs and nothing else (private
+    classes are bases, applied only through their subclasses: trig._Unary)."""
     for info in pkgutil.iter_modules(ag.ops.__path__):
         module = importlib.import_module(f'autograd.ops.{info.name}')
         for op in vars(module).values():
             if isinstance(op, type) and issubclass(op, Function) and op.__module__ == module.__name__ \
+                    and not op.__name__.startswith('_') \
                     and list(inspect.signature(op.forward).parameters)[2:] in (['x'], ['a'], ['a', 'b']):
                 yield op
 

@@ -303,6 +303,125 @@ NOT_DIFFERENTIABLE.update({
 })
 
 
+
+# --- more PyTorch names (trig.py, scatter_api.py, torch_more.py, inplace_api.py) ------------
+def U(*shape):
+    """float64 leaf inside (-0.8, 0.8): the domain of asin, acos, atanh, erfinv."""
+    return ag.tensor(rng.uniform(-0.8, 0.8, shape), requires_grad=True)
+
+
+def A1(*shape):
+    """float64 leaf above 1 (acosh)."""
+    return ag.tensor(rng.uniform(1.2, 3.0, shape), requires_grad=True)
+
+
+_IDX = [[0, 1, 2, 0], [2, 0, 1, 1]]
+
+
+def _bad():
+    """Non-finite constants, made on the default device (the GPU table runs rows there)."""
+    return ag.tensor([float('nan'), float('inf'), -float('inf')], dtype=ag.float64)
+          # scatter's index: no repeats within a column
+ROWS.update({
+    'sinh': (lambda a: ag.sinh(a) + a.sinh(), lambda: [R(2, 3)]),
+    'cosh': (lambda a: ag.cosh(a) * a.cosh(), lambda: [R(2, 3)]),
+    'asin': (lambda a: ag.asin(a) + a.arcsin(), lambda: [U(2, 3)]),
+    'acos': (lambda a: ag.acos(a) + a.arccos(), lambda: [U(2, 3)]),
+    'atan': (lambda a: ag.atan(a) + ag.arctan(a * 2), lambda: [R(2, 3)]),
+    'asinh': (lambda a: ag.asinh(a) + ag.arcsinh(a), lambda: [R(2, 3)]),
+    'acosh': (lambda a: ag.acosh(a) + a.arccosh(), lambda: [A1(2, 3)]),
+    'atanh': (lambda a: ag.atanh(a) + ag.arctanh(a), lambda: [U(2, 3)]),
+    'erfinv': (lambda a: ag.erfinv(a) + a.erfinv(), lambda: [U(2, 3)]),
+    'atan2': (lambda a, b: ag.atan2(a, b) + a.arctan2(2.0), lambda: [R(2, 3), R(3)]),
+    'arcsin': (lambda a: ag.arcsin(a), lambda: [U(2, 3)]),
+    'arccos': (lambda a: ag.arccos(a), lambda: [U(2, 3)]),
+    'arctan': (lambda a: a.arctan(), lambda: [R(2, 3)]),
+    'arcsinh': (lambda a: a.arcsinh(), lambda: [R(2, 3)]),
+    'arccosh': (lambda a: ag.arccosh(a), lambda: [A1(2, 3)]),
+    'arctanh': (lambda a: a.arctanh(), lambda: [U(2, 3)]),
+    'arctan2': (lambda a, b: ag.arctan2(a, b), lambda: [R(2, 3), R(2, 3)]),
+    'hypot': (lambda a, b: ag.hypot(a, b) + a.hypot(b), lambda: [R(2, 3), R(2, 3)]),
+    'scatter': (lambda a, s: ag.scatter(a, 0, I(_IDX), s) + a.scatter(1, I(_IDX)[:, :3] % 3, 0.5),
+                lambda: [R(3, 4), R(2, 5)]),
+    'scatter_': (lambda a, s: (a * 1).scatter_(0, I(_IDX), s), lambda: [R(3, 4), R(2, 4)]),
+    'scatter_add_': (lambda a, s: (a * 1).scatter_add_(0, I(_IDX), s), lambda: [R(3, 4), R(2, 4)]),
+    'index_add': (lambda a, s: ag.index_add(a, 0, I([2, 0, 2]), s, alpha=2) + a.index_add(
+        1, I([0, 0, 3]), s[:, :3]), lambda: [R(3, 4), R(3, 4)]),
+    'index_add_': (lambda a, s: (a * 1).index_add_(1, I([3, 3]), s), lambda: [R(3, 4), R(3, 2)]),
+    'index_copy': (lambda a, s: ag.index_copy(a, 0, I([2, 0]), s), lambda: [R(3, 4), R(2, 4)]),
+    'index_copy_': (lambda a, s: (a * 1).index_copy_(1, I([1]), s), lambda: [R(3, 4), R(3, 1)]),
+    'index_fill': (lambda a, v: ag.index_fill(a, 1, I([0, 2]), -1.5) + a.index_fill(0, I([1]), v),
+                   lambda: [R(3, 4), R()]),           # a 0-d tensor value gets its gradient
+    'index_fill_': (lambda a: (a * 1).index_fill_(0, I([1]), 2.0), lambda: [R(3, 4)]),
+    'index_put': (lambda a, v: ag.index_put(a, (I([0, 2]), I([1, 3])), v), lambda: [R(3, 4), R(2)]),
+    'index_put_': (lambda a, v: (a * 1).index_put_((I([0, 0]),), v, accumulate=True),
+                   lambda: [R(3, 4), R(4)]),
+    'movedim': (lambda a: ag.movedim(a, 0, -1) * a.movedim((0, 1), (1, 2)).sum(), lambda: [R(2, 3, 4)]),
+    'moveaxis': (lambda a: ag.moveaxis(a, -1, 0), lambda: [R(2, 3, 4)]),
+    'atleast_1d': (lambda a: ag.atleast_1d(a[0, 0]) * 2, lambda: [R(2, 3)]),
+    'atleast_2d': (lambda a: ag.atleast_2d(a[0]) * 2, lambda: [R(2, 3)]),
+    'atleast_3d': (lambda a: ag.atleast_3d(a[0])[0, :, 0] + ag.atleast_3d(a)[..., 0],
+                   lambda: [R(2, 3)]),
+    'vstack': (lambda a, v: ag.vstack([a, v]), lambda: [R(2, 3), R(3)]),
+    'row_stack': (lambda a, v: ag.row_stack((v, a)), lambda: [R(2, 3), R(3)]),
+    'hstack': (lambda a, v: ag.hstack([a, v]) * ag.hstack([v[0, :1], v[1]]).sum(),
+               lambda: [R(2, 3), R(2, 2)]),
+    'dstack': (lambda a, b: ag.dstack([a, b]), lambda: [R(2, 3), R(2, 3)]),
+    'column_stack': (lambda a, v: ag.column_stack([a, v]), lambda: [R(2, 3), R(2)]),
+    'var_mean': (lambda a: ag.var_mean(a, 1)[0] + ag.var_mean(a, dim=1, correction=0)[1],
+                 lambda: [R(2, 3)]),
+    'std_mean': (lambda a: ag.std_mean(a, 0, keepdim=True)[0] * ag.std_mean(a)[1],
+                 lambda: [R(3, 4)]),
+    # non-finite entries where _bad() has them: their gradient is 0, the others' passes (the
+    # default replacements, +-finfo.max, would overflow the finite differences)
+    'nan_to_num': (lambda a: ag.nan_to_num(a + _bad(), 0.5, 2.0, -2.0)
+                   + (a + _bad()).nan_to_num(posinf=1.0, neginf=-1.0),
+                   lambda: [R(3)]),
+    'nan_to_num_': (lambda a: (a + _bad()).nan_to_num_(neginf=-3.0), lambda: [R(3)]),
+    'diff': (lambda a, p: ag.diff(a) * 1 + a.diff(n=2, dim=0, prepend=p).sum(), lambda: [R(3, 4), R(1, 4)]),
+    'meshgrid': (lambda a, b: ag.meshgrid(a, b, indexing='ij')[0] * ag.meshgrid([a, b], indexing='xy')[1].T,
+                 lambda: [R(3), R(2)]),
+    # a zero distance (rows 0 of both equal): PyTorch's gradient there is 0
+    'cdist': (lambda a, b, c: ag.cdist(a, ag.cat([a[:1], b])) + ag.cdist(a, b, p=1).sum()
+              + ag.cdist(a, c, p=3).sum() + ag.cdist(a, b, p=float('inf')).sum(),
+              lambda: [R(3, 2), R(2, 2), R(2, 2)]),
+    'unfold': (lambda a: a.unfold(1, 2, 1) * 1 + a.unfold(1, 2, 2).sum(), lambda: [R(2, 5)]),
+    'squeeze_': (lambda a: (a * 1).squeeze_(1), lambda: [R(2, 1, 3)]),
+    'unsqueeze_': (lambda a: (a * 1).unsqueeze_(-1), lambda: [R(2, 3)]),
+    't_': (lambda a: (a * 1).t_(), lambda: [R(2, 3)]),
+    'transpose_': (lambda a: (a * 1).transpose_(0, 2), lambda: [R(2, 3, 4)]),
+    'pow_': (lambda a: (a * 1).pow_(3), lambda: [R(2, 3)]),
+    'atan2_': (lambda a, b: (a * 1).atan2_(b), lambda: [R(2, 3), R(2, 3)]),
+    'hypot_': (lambda a, b: (a * 1).hypot_(b), lambda: [R(2, 3), R(3)]),
+})
+# x.exp_() and torch.exp_(x) for every unary op in place: the domain its op needs
+_DOMAIN = {'log_': P, 'sqrt_': P, 'log1p_': P, 'asin_': U, 'acos_': U, 'atanh_': U,
+           'erfinv_': U, 'acosh_': A1}
+for _name in __import__('autograd.ops.inplace_api', fromlist=['UNARY']).UNARY:
+    ROWS[_name] = ((lambda n: lambda a: getattr(a * 1, n)() + getattr(ag, n)(a * 1))(_name),
+                   (lambda make: lambda: [make(2, 3)])(_DOMAIN.get(_name, R)))
+NOT_DIFFERENTIABLE.update({
+    'isclose': lambda a, b: np.array_equal(ag.isclose(a, b, atol=0.5).numpy(),
+                                           np.isclose(a.array, b.array, atol=0.5))
+    and np.array_equal(a.isclose(a + 1e-9).numpy(), np.ones((3, 4), bool)),
+    'searchsorted': lambda a, b: np.array_equal(
+        ag.searchsorted(a.flatten().sort().values, b).numpy(),
+        np.searchsorted(np.sort(a.array.ravel()), b.array))
+    and np.array_equal(ag.searchsorted(a.sort().values, b, right=True).numpy(),
+                       [np.searchsorted(r, v, 'right') for r, v in zip(np.sort(a.array), b.array)]),
+    'bucketize': lambda a, b: np.array_equal(ag.bucketize(a, I([-1.0, 0.0, 1.0])).numpy(),
+                                             np.searchsorted([-1.0, 0.0, 1.0], a.array)),
+    'histc': lambda a, b: np.array_equal(
+        ag.histc(a, bins=4, min=-1, max=1).numpy(), np.histogram(a.array, 4, (-1, 1))[0])
+    and a.histc(3).sum().item() == 12,
+    'stride': lambda a, b: a.stride() == (4, 1) and a.T.stride() == (1, 4) and a.stride(-1) == 1,
+    'data_ptr': lambda a, b: a.data_ptr() == a.array.ctypes.data and a[1].data_ptr() == a.data_ptr() + 32,
+    'random_': lambda a, b: set(ag.zeros(200).random_(3).tolist()) == {0.0, 1.0, 2.0}
+    and set(ag.zeros(200, dtype=ag.int64).random_(5, 7).tolist()) == {5, 6},
+    'exponential_': lambda a, b: abs(ag.zeros(4000, dtype=ag.float64).exponential_(2.0).mean().item()
+                                     - 0.5) < 0.05,
+})
+
 @pytest.mark.parametrize('name', sorted(ROWS))
 def test_gradcheck(name):
     fn, make = ROWS[name]

@@ -166,6 +166,10 @@ class CupyBackend(NumpyBackend):
         from cupyx.scipy.special import erf
         return erf(x).astype(x.dtype, copy=False)
 
+    def erfinv(self, x):
+        from cupyx.scipy.special import erfinv
+        return erfinv(x).astype(x.dtype, copy=False)
+
     # --- fused kernels --------------------------------------------------------------
     def kernel(self, name):
         """The compiled cupy.ElementwiseKernel `name` of FUSED_KERNELS (built on first use)."""

@@ -63,3 +63,17 @@ class device(str):
 
     def __reduce__(self):
         return device, (str(self),)
+
+    # `with ag.device('cuda'):` makes it the default device of factories inside the block
+    def __enter__(self):
+        from . import default_device, set_default_device
+        _outer.append(default_device())
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        from . import set_default_device
+        set_default_device(_outer.pop())
+
+
+_outer = []         # the default devices that enclosing `with device(...)` blocks replaced

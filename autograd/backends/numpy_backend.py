@@ -103,6 +103,7 @@ class NumpyBackend:
             mask_grad=lambda mask, g: mask_grad(xp, mask, g),
             index_add=index_add,
             erf=self.erf,
+            erfinv=self.erfinv,
             astype=lambda a, dtype: a.astype(dtype, copy=False),
         )
 
@@ -134,6 +135,30 @@ class NumpyBackend:
             return erf(x).astype(x.dtype, copy=False)
         except ImportError:       # math.erf is exact to double precision, but per element
             return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+    def erfinv(self, x):
+        try:                      # SciPy's when it is installed
+            from scipy.special import erfinv
+            return erfinv(x).astype(x.dtype, copy=False)
+        except ImportError:
+            pass
+        # Giles' single-precision approximation ("Approximating the erfinv function",
+        # 2010), then two Newton steps on erf(y) = x: exact to double precision
+        with np.errstate(all='ignore'):    # |x| >= 1 is mapped below
+            w = -np.log((1.0 - x) * (1.0 + x))
+            small = w - 2.5
+            big = np.sqrt(np.maximum(w, 5.0)) - 3.0
+            p_small = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                                  0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                                  1.50140941], small)
+            p_big = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                                0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                                2.83297682], big)
+            y = np.where(w < 5.0, p_small, p_big) * x
+            for _ in range(2):
+                y = y - (self.erf(y) - x) / (2 / math.sqrt(math.pi) * np.exp(-y * y))
+            y = np.where(np.abs(x) == 1, np.copysign(np.inf, x), y)
+            return np.where(np.abs(x) > 1, np.nan, y).astype(x.dtype, copy=False)
 
     # --- device -------------------------------------------------------------
     def seed(self, s):

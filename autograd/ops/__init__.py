@@ -38,7 +38,11 @@ from . import math_api as m
 from . import pointwise_api as pw
 from . import shape_api as s
 from . import sorting as so
+from . import inplace_api as IP
+from . import scatter_api as SC
 from . import torch_api as P
+from . import torch_more as TM
+from . import trig as TR
 from . import triangular as tri
 
 
@@ -323,6 +327,67 @@ class TensorOps:
     normal_ = method(P.normal_)
     bernoulli = both(P.bernoulli)
     bernoulli_ = method(P.bernoulli_)
+    # --- more PyTorch names: trig.py, scatter_api.py, torch_more.py, inplace_api.py ------
+    sinh = both(TR.Sinh)
+    cosh = both(TR.Cosh)
+    asin = both(TR.Asin)
+    acos = both(TR.Acos)
+    atan = both(TR.Atan)
+    asinh = both(TR.Asinh)
+    acosh = both(TR.Acosh)
+    atanh = both(TR.Atanh)
+    arcsin, arccos, arctan = both(asin), both(acos), both(atan)
+    arcsinh, arccosh, arctanh = both(asinh), both(acosh), both(atanh)
+    erfinv = both(TR.Erfinv)
+    atan2 = both(TR.Atan2)
+    arctan2 = both(atan2)
+    hypot = both(TR.Hypot)
+    scatter = both(SC.scatter)
+    index_add = both(SC.index_add)
+    index_copy = both(SC.index_copy)
+    index_fill = both(SC.index_fill)
+    index_put = both(SC.index_put)
+    scatter_ = method(SC.scatter_)
+    scatter_add_ = method(SC.scatter_add_)
+    index_add_ = method(SC.index_add_)
+    index_copy_ = method(SC.index_copy_)
+    index_fill_ = method(SC.index_fill_)
+    index_put_ = both(SC.index_put_)
+    movedim = both(TM.movedim)
+    moveaxis = both(movedim)
+    atleast_1d = function(TM.atleast_1d)
+    atleast_2d = function(TM.atleast_2d)
+    atleast_3d = function(TM.atleast_3d)
+    vstack = function(TM.vstack)
+    row_stack = function(vstack)
+    hstack = function(TM.hstack)
+    dstack = function(TM.dstack)
+    column_stack = function(TM.column_stack)
+    var_mean = function(TM.var_mean)
+    std_mean = function(TM.std_mean)
+    nan_to_num = both(TM.nan_to_num)
+    nan_to_num_ = both(TM.nan_to_num_)
+    isclose = both(TM.isclose)
+    diff = both(TM.diff)
+    meshgrid = function(TM.meshgrid)
+    cdist = function(TM.cdist)
+    unfold = method(TM.unfold)
+    searchsorted = function(TM.searchsorted)
+    bucketize = function(TM.bucketize)
+    histc = both(TM.histc)
+    stride = method(TM.stride)
+    data_ptr = method(TM.data_ptr)
+    squeeze_ = method(IP.squeeze_)
+    unsqueeze_ = method(IP.unsqueeze_)
+    t_ = method(IP.t_)
+    transpose_ = method(IP.transpose_)
+    random_ = method(IP.random_)
+    exponential_ = method(IP.exponential_)
+    pow_ = method(IP.pow_)
+    atan2_ = method(IP.atan2_)
+    hypot_ = method(IP.hypot_)
+    # x.exp_(), torch.exp_(x), ...: every unary op in place (inplace_api.UNARY)
+    locals().update({name: both(fn) for name, fn in IP.UNARY.items()})
 
 
 def _derive():

@@ -32,3 +32,18 @@ class IndexAdd(Function):
 
     def backward(self, xp, g, key):
         return g[key]
+
+
+class Scatter(Function):
+    """x with `src` written at `key` (a copy; with repeated indices the last write wins,
+    as PyTorch on the CPU). src's gradient is the output's at `key`; x's is zero there."""
+    def forward(self, xp, x, src, key):
+        out = x.copy()
+        out[key] = src
+        kept = xp.ones(x.shape, dtype=bool)
+        kept[key] = False
+        self.save_for_backward(key, kept)
+        return out
+
+    def backward(self, xp, g, key, kept):
+        return xp.mask_grad(kept, g), (g[key] if self.needs_grad(1) else None)

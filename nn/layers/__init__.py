@@ -2,13 +2,14 @@
 
 Each submodule lists its public names in `__all__`; nn re-exports them all.
 """
-from . import (activation, attention, conv, dropout, embedding, linear, loss, normalization,
-               pooling, rnn, transformer, upsample)
+from . import (activation, attention, conv, dropout, embedding, fold, linear, loss,
+               normalization, pooling, rnn, transformer, upsample)
 from .activation import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
@@ -19,4 +20,5 @@ from .upsample import *  # noqa: F401,F403
 
 __all__ = (linear.__all__ + activation.__all__ + dropout.__all__ + normalization.__all__
            + embedding.__all__ + loss.__all__ + conv.__all__ + pooling.__all__ + rnn.__all__
-           + attention.__all__ + transformer.__all__ + upsample.__all__)
+           + attention.__all__ + transformer.__all__ + upsample.__all__
+           + fold.__all__)
