@@ -623,3 +623,8 @@ __all__ += _functional_conv_rnn.__all__ + ["scaled_dot_product_attention",
 from ._functional_interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,E501
 
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+from . import _functional_activations  # noqa: E402
+from ._functional_activations import *  # noqa: E402,F401,F403  silu, mish, hardswish, group_norm, ...
+
+__all__ += _functional_activations.__all__

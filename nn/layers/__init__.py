@@ -2,9 +2,10 @@
 
 Each submodule lists its public names in `__all__`; nn re-exports them all.
 """
-from . import (activation, attention, conv, dropout, embedding, linear, loss, normalization,
+from . import (activation, activation_more, attention, conv, dropout, embedding, linear, loss, normalization,
                pooling, rnn)
 from .activation import *  # noqa: F401,F403
+from .activation_more import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
@@ -16,6 +17,6 @@ from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 
-__all__ = (linear.__all__ + activation.__all__ + dropout.__all__ + normalization.__all__
+__all__ = (linear.__all__ + activation.__all__ + activation_more.__all__ + dropout.__all__ + normalization.__all__
            + embedding.__all__ + loss.__all__ + conv.__all__ + pooling.__all__ + rnn.__all__
            + attention.__all__ + upsample.__all__)
