@@ -409,3 +409,8 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 _LRScheduler = LRScheduler
+
+
+from .lr_scheduler_cyclic import CosineAnnealingWarmRestarts, OneCycleLR, PolynomialLR  # noqa: E402
+
+__all__ += ["OneCycleLR", "CosineAnnealingWarmRestarts", "PolynomialLR"]
