@@ -27,6 +27,9 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
                         is_grad_enabled, no_grad, set_grad_enabled)
 from .ops import FUNCTIONS as _FUNCTIONS
 from .printing import set_printoptions
+from .runtime import (are_deterministic_algorithms_enabled, compile, get_float32_matmul_precision,
+                      get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+                      set_float32_matmul_precision, set_num_threads, use_deterministic_algorithms)
 from .serialization import load, save   # torch.save / torch.load: .npz, never pickle
 from .tensor import Tensor, is_tensor
 
