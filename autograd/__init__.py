@@ -44,7 +44,7 @@ _tune_malloc()      # keep freed buffers in-process: no per-step page faults (ba
 # Heavier parts load on first use, so importing autograd stays light and never imports
 # nn: `ag.nn`, `ag.optim` and `ag.utils.data` are the nn package's modules under
 # torch's names (autograd/nn.py says how), `ag.autograd` is torch.autograd's namespace.
-_LAZY = ('functional', 'viz', 'nn', 'optim', 'utils', 'autograd', 'distributed')
+_LAZY = ('functional', 'viz', 'nn', 'optim', 'utils', 'autograd', 'distributed', 'distributions')
 _MISSING = {'bfloat16': "bfloat16 is not available: NumPy has no bfloat16 dtype; use "
                         "float16 or float32"}
 
