@@ -3,7 +3,6 @@ name, tied weights, init_hidden with weight.new_zeros, batchify with narrow/view
 repackage_hidden, clip_grad_norm_ and the manual p.data.add_(p.grad, alpha=-lr) update."""
 import io
 import math
-import time
 import autograd as torch
 import nn
 import nn.functional as F
