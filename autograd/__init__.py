@@ -27,10 +27,11 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
                         is_grad_enabled, no_grad, set_grad_enabled)
 from .ops import FUNCTIONS as _FUNCTIONS
 from .printing import set_printoptions
+from .runtime import (are_deterministic_algorithms_enabled, compile, get_float32_matmul_precision,
+                      get_num_interop_threads, get_num_threads, set_num_interop_threads, is_deterministic_algorithms_warn_only_enabled,
+                      set_float32_matmul_precision, set_num_threads, use_deterministic_algorithms)
 from .serialization import load, save   # torch.save / torch.load: .npz, never pickle
 from .tensor import Tensor, is_tensor
-from .threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
-                      set_num_threads)
 
 globals().update(_FUNCTIONS)
 
@@ -43,7 +44,7 @@ _tune_malloc()      # keep freed buffers in-process: no per-step page faults (ba
 # Heavier parts load on first use, so importing autograd stays light and never imports
 # nn: `ag.nn`, `ag.optim` and `ag.utils.data` are the nn package's modules under
 # torch's names (autograd/nn.py says how), `ag.autograd` is torch.autograd's namespace.
-_LAZY = ('functional', 'viz', 'nn', 'optim', 'utils', 'autograd', 'distributed')
+_LAZY = ('functional', 'viz', 'nn', 'optim', 'utils', 'autograd', 'distributed', 'distributions')
 _MISSING = {'bfloat16': "bfloat16 is not available: NumPy has no bfloat16 dtype; use "
                         "float16 or float32"}
 

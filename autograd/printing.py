@@ -21,11 +21,18 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     options['sci_mode'] = sci_mode
 
 
-def array2string_kwargs():
-    """NumPy's array2string arguments for the current options."""
+def array2string_kwargs(values=None):
+    """NumPy's array2string arguments for the current options. With the NumPy ``values`` to
+    print: PyTorch writes every digit of `precision` (1.5000, 6.4000e+00) unless all finite
+    values are whole numbers (1., 2.); NumPy's default trims them (1.5), so ask for 'fixed'."""
     kwargs = dict(precision=options['precision'], threshold=options['threshold'],
                   edgeitems=options['edgeitems'], max_line_width=options['linewidth'])
     if options['sci_mode'] is not None:
         kwargs['floatmode'] = 'fixed'
         kwargs['suppress_small'] = not options['sci_mode']
+    elif values is not None and values.dtype.kind in 'fc' and values.size:
+        import numpy as np      # display only
+        finite = values[np.isfinite(values)]
+        if finite.size and (finite != np.round(finite)).any():
+            kwargs['floatmode'] = 'fixed'
     return kwargs

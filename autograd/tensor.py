@@ -380,8 +380,8 @@ class Tensor(_OpMethods):
     def __repr__(self):
         import numpy as np              # display only: the data may live on a GPU
         from .printing import array2string_kwargs
-        body = np.array2string(self._backend.to_numpy(self.array), separator=', ',
-                               prefix='tensor(', **array2string_kwargs())
+        values = self._backend.to_numpy(self.array)
+        body = np.array2string(values, separator=', ', prefix='tensor(', **array2string_kwargs(values))
         extras = []
         if self.array.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f'dtype={self.array.dtype}')

@@ -631,3 +631,13 @@ __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 from autograd.ops.im2col import fold, unfold  # noqa: E402  im2col / col2im
 
 __all__ += ["unfold", "fold"]
+
+from . import _functional_activations  # noqa: E402
+from ._functional_activations import *  # noqa: E402,F401,F403  silu, mish, hardswish, group_norm, ...
+
+__all__ += _functional_activations.__all__
+
+from . import _functional_losses  # noqa: E402
+from ._functional_losses import *  # noqa: E402,F401,F403  margin, triplet, poisson, gaussian, ...
+
+__all__ += _functional_losses.__all__

@@ -128,8 +128,10 @@ class StepLR(LRScheduler):
     """Multiply lr by gamma every ``step_size`` epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        # PyTorch builds it and fails at the step that divides by it: say so now
-        ag.errors.check_size("StepLR", "step_size", step_size, 1)
+        # PyTorch builds it and fails at the step that divides by it: say so now. A positive
+        # float works there (pytorch/examples' word_language_model passes 1.0), so here too.
+        if not (isinstance(step_size, float) and step_size > 0):
+            ag.errors.check_size("StepLR", "step_size", step_size, 1)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -407,3 +409,8 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 _LRScheduler = LRScheduler
+
+
+from .lr_scheduler_cyclic import CosineAnnealingWarmRestarts, OneCycleLR, PolynomialLR  # noqa: E402
+
+__all__ += ["OneCycleLR", "CosineAnnealingWarmRestarts", "PolynomialLR"]

@@ -147,3 +147,10 @@ def test_plateau_state_dict_round_trip(tmp_path):
 def test_type_errors():
     with pytest.raises(TypeError):
         StepLR(object(), 1)
+
+
+def test_step_lr_accepts_a_float_step_size_as_pytorch_does():
+    # pytorch/examples' word_language_model: StepLR(optimizer, 1.0, gamma=0.95)
+    opt = make_opt()
+    s = StepLR(opt, 1.0, gamma=0.5)
+    assert lrs(opt, s, 3) == pytest.approx([0.1, 0.05, 0.025, 0.0125])
