@@ -4,22 +4,12 @@ lines changed (`import autograd as torch`, `import nn`, ...). Each runs as __mai
 train to a stated value; the bounds leave room for seed noise around what PyTorch itself
 reaches on the same program (noted per test)."""
 import math
-import os
-import runpy
 
 import autograd as ag
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 
-
-def run(name, capsys):
-    ag.manual_seed(0)
-    g = runpy.run_path(os.path.join(HERE, name + ".py"), run_name="__main__")
-    return g, capsys.readouterr().out
-
-
-def test_mnist_example_trains_and_reloads(capsys):
-    g, out = run("mnist_cnn", capsys)
+def test_mnist_example_trains_and_reloads(run_port):
+    g, out = run_port("mnist_cnn")
     # PyTorch: test loss 0.076 after epoch 2 (0.015 after 3), accuracy 100%
     assert g["final_test_loss"] < 0.3 and g["test_accuracy"][-1] > 0.95
     assert "Test set: Average loss:" in out and "Train Epoch: 2 [0/384 (0%)]" in out
@@ -27,8 +17,8 @@ def test_mnist_example_trains_and_reloads(capsys):
     assert same and all(same)
 
 
-def test_word_language_model_lstm_gru_rnn(capsys):
-    g, out = run("word_language_model", capsys)
+def test_word_language_model_lstm_gru_rnn(run_port):
+    g, out = run_port("word_language_model")
     # PyTorch: first-epoch loss 2.11 for each; the gated ones sit at 2.06 after 3 epochs (the
     # unigram plateau), RNN_TANH leaves it (1.31); eval losses 2.05, 2.05, 1.44
     for kind, losses in g["results"].items():
@@ -39,16 +29,16 @@ def test_word_language_model_lstm_gru_rnn(capsys):
     assert "ppl" in out
 
 
-def test_vae_elbo_falls(capsys):
-    g, out = run("vae", capsys)
+def test_vae_elbo_falls(run_port):
+    g, out = run_port("vae")
     losses = g["epoch_losses"]
     # PyTorch: 346 at epoch 3, 208 at epoch 5 (per image, 784 Bernoulli pixels)
     assert losses[0] > 450 and losses[-1] < 260 and sorted(losses, reverse=True) == losses
     assert g["sample"].shape == (64, 784)
 
 
-def test_dcgan_step_runs_and_inits(capsys):
-    g, out = run("dcgan", capsys)
+def test_dcgan_step_runs_and_inits(run_port):
+    g, out = run_port("dcgan")
     # PyTorch: mean D loss 1.41, D(x) 0.57, D(G(z)) 0.56 after 3 epochs: both players near balance
     d, gl = g["D_losses"], g["G_losses"]
     assert len(d) == len(gl) == 24 and all(math.isfinite(v) for v in d + gl)
@@ -59,8 +49,8 @@ def test_dcgan_step_runs_and_inits(capsys):
     assert "ConvTranspose2d(16, 32, kernel_size=(4, 4), stride=(1, 1), bias=False)" in out
 
 
-def test_resnet_onecycle_with_dict_batches(capsys):
-    g, out = run("resnet_onecycle", capsys)
+def test_resnet_onecycle_with_dict_batches(run_port):
+    g, out = run_port("resnet_onecycle")
     # PyTorch: best validation loss 0.12 with accuracy 1.000; OneCycle's lr ends near 5e-5
     assert g["best"] < 0.3 and g["val_acc"] > 0.95
     assert "['image', 'label', 'meta', 'w'] int64 float32 (32, 2) int64" in out
