@@ -10,6 +10,7 @@ returns them at the output's shape.
 import math
 import operator
 
+from ..dtypes import _default as _default_float
 from ..function import Function
 from .promotion import recompute
 
@@ -520,3 +521,20 @@ class Clone(Function):
 
     def backward(self, xp, g):
         return g
+
+
+# --- integer and bool inputs -----------------------------------------------------
+def _floating(forward):
+    """forward for an op PyTorch computes in floating point: integer and bool inputs are
+    cast to the default float dtype first (NumPy would give float64, float16 or, for erf,
+    the integer dtype). A float input costs one dtype test."""
+    def floating_forward(self, xp, x):
+        if x.dtype.kind not in 'fc':
+            x = x.astype(_default_float[0])
+        return forward(self, xp, x)
+    return floating_forward
+
+
+# one place for all of them (ag.<op>, Tensor.<op>, log2/log10 and in-place forms use these)
+for _op in (Exp, Log, Log1p, Expm1, Sqrt, Reciprocal, Sin, Cos, Tan, Tanh, Sigmoid, Erf):
+    _op.forward = _floating(_op.forward)

@@ -1,0 +1,58 @@
+"""dtype and error-name parity with PyTorch (checked against torch by hand, not imported).
+
+Floating unary ops on integer and bool tensors give the default float dtype; factories
+reject unknown dtypes by name; shape ops name the function the user called."""
+import math
+
+import numpy as np
+import pytest
+
+import autograd as ag
+
+# op -> its float64 reference (NumPy, or math for the ones NumPy lacks)
+_erf = np.vectorize(math.erf)
+FLOATING = {
+    'sin': np.sin, 'cos': np.cos, 'tan': np.tan, 'exp': np.exp, 'expm1': np.expm1,
+    'log': np.log, 'log1p': np.log1p, 'log2': np.log2, 'log10': np.log10,
+    'sqrt': np.sqrt, 'rsqrt': lambda x: 1 / np.sqrt(x), 'sigmoid': lambda x: 1 / (1 + np.exp(-x)),
+    'tanh': np.tanh, 'erf': _erf, 'reciprocal': lambda x: 1 / x,
+    'asin': np.arcsin, 'acos': np.arccos, 'atan': np.arctan, 'sinh': np.sinh,
+    'cosh': np.cosh, 'asinh': np.arcsinh, 'acosh': np.arccosh, 'atanh': np.arctanh,
+}
+INPUTS = {'int64': np.array([0, 1, 2, 3, -1], dtype=np.int64),
+          'bool': np.array([False, True, True], dtype=bool)}
+
+
+def _check(name, dtype, default):
+    x = ag.tensor(INPUTS[dtype])
+    with np.errstate(all='ignore'):
+        want = FLOATING[name](INPUTS[dtype].astype(np.float64)).astype(default)
+        for y in (getattr(ag, name)(x), getattr(x, name)()):
+            assert y.dtype == default, (name, dtype, y.dtype)
+            np.testing.assert_allclose(y.array, want, rtol=2e-7 if default == 'float32' else 1e-15,
+                                       atol=0, equal_nan=True, err_msg=f'{name}({dtype})')
+
+
+@pytest.mark.parametrize('dtype', sorted(INPUTS))
+@pytest.mark.parametrize('name', sorted(FLOATING))
+def test_floating_ops_on_integer_and_bool_give_default_float(name, dtype):
+    _check(name, dtype, 'float32')
+
+
+@pytest.mark.parametrize('dtype', sorted(INPUTS))
+@pytest.mark.parametrize('name', sorted(FLOATING))
+def test_floating_ops_follow_set_default_dtype(name, dtype):
+    old = ag.get_default_dtype()
+    ag.set_default_dtype(ag.float64)
+    try:
+        _check(name, dtype, 'float64')
+    finally:
+        ag.set_default_dtype(old)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_floating_ops_keep_a_float_dtype(dtype):
+    x = ag.tensor(np.array([0.5, 1.5], dtype=dtype))
+    with np.errstate(all='ignore'):         # acosh(0.5), atanh(1.5): NaN, not the point here
+        for name in FLOATING:
+            assert getattr(x, name)().dtype == dtype, name
