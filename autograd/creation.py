@@ -4,14 +4,14 @@ Each takes dtype=, device= and requires_grad= keywords; floating factories
 default to float32 (ag.set_default_dtype) and land on the default device (set_default_device).
 """
 from . import backends, errors
-from .dtypes import _default as _default_float
+from .dtypes import _default as _default_float, check_dtype
 from .tensor import Tensor, as_array, make_tensor
 
 
-def _dt(dtype, default=None):
+def _dt(dtype, default=None, op='tensor'):
     # not `dtype or default`: NumPy dtypes are falsy (len() of a plain dtype is 0)
     if dtype is not None:
-        return dtype
+        return check_dtype(op, dtype)
     return _default_float[0] if default is None else default
 
 
@@ -28,6 +28,8 @@ def _shape(size, op='tensor'):
 
 def _array(data, dtype, device, op):
     """as_array, refusing what is not numbers (None, strings, ragged lists) as PyTorch does."""
+    if dtype is not None:
+        check_dtype(op, dtype)
     try:
         array, backend = as_array(data, dtype, device)
     except (ValueError, TypeError) as e:
@@ -66,7 +68,7 @@ def from_numpy(array):
 
 def _filled(fill, size, dtype, device, requires_grad, op):
     backend = backends.get(device)
-    data = backend.xp.full(_shape(size, op), fill, dtype=_dt(dtype))
+    data = backend.xp.full(_shape(size, op), fill, dtype=_dt(dtype, op=op))
     return _finish(data, backend, requires_grad)
 
 
@@ -92,19 +94,20 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
-    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype, device, 'zeros_like'))
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False):
-    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype, device, 'ones_like'))
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False):
-    return empty(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+    return empty(t.shape, requires_grad=requires_grad, **_like(t, dtype, device, 'empty_like'))
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype, device))
+    return full(t.shape, fill_value, requires_grad=requires_grad,
+                **_like(t, dtype, device, 'full_like'))
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -112,7 +115,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     if m is not None:
         errors.check_size('eye', 'm', m)
     backend = backends.get(device)
-    return _finish(backend.xp.eye(n, m, dtype=_dt(dtype)), backend, requires_grad)
+    return _finish(backend.xp.eye(n, m, dtype=_dt(dtype, op='eye')), backend, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -121,6 +124,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if dtype is None:
         dtype = 'int64' if all(isinstance(v, int) for v in (start, end, step)) else _dt(None)
+    else:
+        check_dtype('arange', dtype)
     if step == 0:
         raise errors.ShapeError(f"arange: step must be nonzero, got {step} "
                                 f"(start={start}, end={end})")
@@ -134,7 +139,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     errors.check_size('linspace', 'steps', steps)
     backend = backends.get(device)
-    return _finish(backend.xp.linspace(start, end, steps, dtype=_dt(dtype)), backend,
+    return _finish(backend.xp.linspace(start, end, steps, dtype=_dt(dtype, op='linspace')), backend,
                    requires_grad)
 
 
@@ -142,7 +147,7 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
     """base ** linspace(start, end, steps)."""
     errors.check_size('logspace', 'steps', steps)
     backend = backends.get(device)
-    data = backend.xp.logspace(start, end, steps, base=base).astype(_dt(dtype))
+    data = backend.xp.logspace(start, end, steps, base=base).astype(_dt(dtype, op='logspace'))
     return _finish(data, backend, requires_grad)
 
 
@@ -172,13 +177,14 @@ def _generator(generator, device):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = _generator(generator, device).random(_shape(size, 'rand'), dtype=_dt(dtype))
+    data = _generator(generator, device).random(_shape(size, 'rand'), dtype=_dt(dtype, op='rand'))
     return _finish(backend.asarray(data), backend, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     backend = backends.get(device)
-    data = _generator(generator, device).standard_normal(_shape(size, 'randn'), dtype=_dt(dtype))
+    data = _generator(generator, device).standard_normal(_shape(size, 'randn'),
+                                                         dtype=_dt(dtype, op='randn'))
     return _finish(backend.asarray(data), backend, requires_grad)
 
 
@@ -197,14 +203,16 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     backend = backends.get(device)
     data = _generator(generator, device).integers(low, high, size=_shape((size,), 'randint'),
                                                   dtype='int64')
-    return _finish(backend.asarray(data).astype(_dt(dtype, 'int64'), copy=False), backend,
+    return _finish(backend.asarray(data).astype(_dt(dtype, 'int64', 'randint'), copy=False),
+                   backend,
                    requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     errors.check_size('randperm', 'n', n)
     backend = backends.get(device)
-    data = backend.asarray(_generator(generator, device).permutation(n)).astype(_dt(dtype, 'int64'))
+    data = backend.asarray(_generator(generator, device).permutation(n))
+    data = data.astype(_dt(dtype, 'int64', 'randperm'))
     return _finish(data, backend, requires_grad)
 
 
@@ -225,23 +233,24 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     return out.requires_grad_() if requires_grad else out
 
 
-def _like(t, dtype, device):
-    return dict(dtype=_dt(dtype, t.dtype), device=device or t.device)
+def _like(t, dtype, device, op):
+    return dict(dtype=_dt(dtype, t.dtype, op), device=device or t.device)
 
 
 def rand_like(t, dtype=None, device=None, requires_grad=False):
-    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype, device, 'rand_like'))
 
 
 def randn_like(t, dtype=None, device=None, requires_grad=False):
-    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype, device, 'randn_like'))
 
 
 def randint_like(t, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
     """randint_like(t, high) or randint_like(t, low, high), in t's dtype by default."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, t.shape, requires_grad=requires_grad, **_like(t, dtype, device))
+    return randint(low, high, t.shape, requires_grad=requires_grad,
+                   **_like(t, dtype, device, 'randint_like'))
 
 
 # --- the legacy typed constructors: torch.FloatTensor(2, 3), torch.LongTensor([1, 2]) -------

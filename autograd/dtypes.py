@@ -24,8 +24,22 @@ def get_default_dtype():
 def set_default_dtype(d):
     """The dtype of float factories (rand, zeros, ...), of Python floats in ag.tensor, and of
     int / int division. Only float16, float32 and float64 are accepted, as in PyTorch."""
-    dtype = _np.dtype(d)
+    dtype = _np.dtype(check_dtype('set_default_dtype', d))
     if dtype.kind != 'f':
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the "
                         f"default type, got {dtype}; use ag.float32 or ag.float64")
     _default[0] = dtype.type
+
+
+def check_dtype(op, d):
+    """`d` itself when it names a number or bool dtype; else a TypeError naming `op`, not
+    NumPy's bare "data type 'foo' not understood" (once per factory call: not a hot path)."""
+    try:
+        kind = _np.dtype(d).kind
+    except TypeError:
+        kind = None
+    if kind is None or kind not in 'biufc':
+        from .errors import DtypeError
+        raise DtypeError(f"{op}(): dtype must be a number or bool dtype such as ag.float32, "
+                         f"ag.int64 or 'float64', got {d!r}")
+    return d

@@ -56,3 +56,42 @@ def test_floating_ops_keep_a_float_dtype(dtype):
     with np.errstate(all='ignore'):         # acosh(0.5), atanh(1.5): NaN, not the point here
         for name in FLOATING:
             assert getattr(x, name)().dtype == dtype, name
+
+
+_T = ag.zeros(2)
+FACTORIES = {
+    'zeros': lambda dt: ag.zeros(2, dtype=dt), 'ones': lambda dt: ag.ones(2, dtype=dt),
+    'empty': lambda dt: ag.empty(2, dtype=dt), 'full': lambda dt: ag.full((2,), 1.0, dtype=dt),
+    'eye': lambda dt: ag.eye(2, dtype=dt), 'arange': lambda dt: ag.arange(3, dtype=dt),
+    'linspace': lambda dt: ag.linspace(0, 1, 3, dtype=dt),
+    'logspace': lambda dt: ag.logspace(0, 1, 3, dtype=dt),
+    'rand': lambda dt: ag.rand(2, dtype=dt), 'randn': lambda dt: ag.randn(2, dtype=dt),
+    'randint': lambda dt: ag.randint(0, 3, (2,), dtype=dt),
+    'randperm': lambda dt: ag.randperm(3, dtype=dt),
+    'tensor': lambda dt: ag.tensor([1], dtype=dt),
+    'as_tensor': lambda dt: ag.as_tensor([1], dtype=dt),
+    'zeros_like': lambda dt: ag.zeros_like(_T, dtype=dt),
+    'ones_like': lambda dt: ag.ones_like(_T, dtype=dt),
+    'empty_like': lambda dt: ag.empty_like(_T, dtype=dt),
+    'full_like': lambda dt: ag.full_like(_T, 1, dtype=dt),
+    'rand_like': lambda dt: ag.rand_like(_T, dtype=dt),
+    'randn_like': lambda dt: ag.randn_like(_T, dtype=dt),
+    'randint_like': lambda dt: ag.randint_like(_T, 3, dtype=dt),
+    'set_default_dtype': ag.set_default_dtype,
+}
+
+
+@pytest.mark.parametrize('bad', ['foo', object])
+@pytest.mark.parametrize('name', sorted(FACTORIES))
+def test_factories_name_a_bad_dtype(name, bad):
+    with pytest.raises(TypeError) as info:
+        FACTORIES[name](bad)
+    message = str(info.value)
+    assert message.startswith(f'{name}(): dtype must be'), message
+    assert repr(bad) in message
+
+
+@pytest.mark.parametrize('name', sorted(set(FACTORIES) - {'set_default_dtype'}))
+def test_factories_still_take_good_dtypes(name):
+    assert FACTORIES[name]('float64').dtype == 'float64'
+    assert FACTORIES[name](ag.float32).dtype == ag.float32
