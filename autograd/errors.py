@@ -81,6 +81,13 @@ def op_failed(op, inputs, exc):
     return kind(f"{op.lower()}: {text} (inputs: {_inputs(inputs)}).{hint}")
 
 
+def renamed(exc, op):
+    """`exc`, an OpError that names the function doing the work ("reshape: ..."), naming
+    instead `op`, the one the user called ("view: ...")."""
+    rest = exc.args[0].partition(': ')[2] if _OWN_PREFIX.match(exc.args[0]) else exc.args[0]
+    return type(exc)(f"{op}: {rest}")
+
+
 def shape_error(op, message, *inputs):
     return ShapeError(f"{op}: {message} (inputs: {_inputs(inputs)})")
 

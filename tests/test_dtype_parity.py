@@ -95,3 +95,37 @@ def test_factories_name_a_bad_dtype(name, bad):
 def test_factories_still_take_good_dtypes(name):
     assert FACTORIES[name]('float64').dtype == 'float64'
     assert FACTORIES[name](ag.float32).dtype == ag.float32
+
+
+_X = ag.zeros(2, 3)
+NAMED = [   # (the function the user called, the call, a part of the message)
+    ('view', lambda: _X.view(4), 'into shape (4,)'),
+    ('view', lambda: _X.view(-1, -1), 'at most one -1'),
+    ('reshape', lambda: _X.reshape(4), 'into shape (4,)'),
+    ('reshape', lambda: ag.reshape(_X, (-1, -1)), 'at most one -1'),
+    ('tile', lambda: ag.tile(_X, (-1, 1)), 'non-negative, got (-1, 1)'),
+    ('tile', lambda: _X.tile(1, -2), 'non-negative, got (1, -2)'),
+    ('repeat', lambda: _X.repeat(-1, 1), 'non-negative, got (-1, 1)'),
+    ('broadcast_to', lambda: _X.broadcast_to((3,)), 'to (3,)'),
+    ('broadcast_to', lambda: ag.broadcast_to(_X, (3, 3)), 'to (3, 3)'),
+    ('expand', lambda: _X.expand(3, 3), 'to (3, 3)'),
+    ('expand_as', lambda: _X.expand_as(ag.zeros(3, 3)), 'to (3, 3)'),
+]
+
+
+@pytest.mark.parametrize('name, call, detail', NAMED, ids=[f'{n}-{i}' for i, (n, _, _) in
+                                                          enumerate(NAMED)])
+def test_shape_errors_name_the_function_called(name, call, detail):
+    with pytest.raises(ag.errors.ShapeError) as info:
+        call()
+    message = str(info.value)
+    assert message.startswith(f'{name}: '), message
+    assert detail in message, message
+
+
+def test_tile_takes_dims_as_a_tuple_or_as_arguments():
+    x = ag.arange(6).reshape(2, 3)
+    want = np.tile(np.arange(6).reshape(2, 3), (2, 1))
+    for y in (ag.tile(x, (2, 1)), x.tile(2, 1), x.tile((2, 1))):
+        np.testing.assert_array_equal(y.array, want)
+    np.testing.assert_array_equal(x.tile(2).array, np.tile(x.array, 2))      # pads in front

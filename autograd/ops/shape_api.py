@@ -21,23 +21,32 @@ def _shape_arg(shape):
     return tuple(shape)
 
 
-def reshape(x, *shape):
-    shape = _shape_arg(shape)
-    if shape and min(shape) < 0 and (min(shape) < -1 or shape.count(-1) > 1):
-        raise errors.ShapeError(
-            f"reshape: invalid shape {shape} for a tensor of shape {x.shape}: sizes must be "
-            "non-negative, with at most one -1 (the size inferred from the others)")
-    return M.Reshape.apply(x, shape=shape)
+def _reshaper(op):
+    """reshape and view: one body, each naming itself in its errors (`op` is a closure
+    cell, and the try costs nothing until something is raised)."""
+    def reshape(x, *shape):
+        shape = _shape_arg(shape)
+        if shape and min(shape) < 0 and (min(shape) < -1 or shape.count(-1) > 1):
+            raise errors.ShapeError(
+                f"{op}: invalid shape {shape} for a tensor of shape {x.shape}: sizes must be "
+                "non-negative, with at most one -1 (the size inferred from the others)")
+        try:
+            return M.Reshape.apply(x, shape=shape)
+        except errors.ShapeError as e:
+            raise errors.renamed(e, op) from None
+    reshape.__name__ = reshape.__qualname__ = op
+    return reshape
 
 
-view = reshape
+reshape, view = _reshaper('reshape'), _reshaper('view')
 
 
 def view_as(x, other):
+    return view(x, other.shape)
+
+
+def reshape_as(x, other):
     return reshape(x, other.shape)
-
-
-reshape_as = view_as
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -108,24 +117,37 @@ def expand(x, *sizes):
 
 
 def broadcast_to(x, shape):
-    return M.Expand.apply(x, shape=tuple(shape))
+    try:
+        return M.Expand.apply(x, shape=tuple(shape))
+    except errors.ShapeError as e:          # Expand's errors say "expand"
+        raise errors.renamed(e, 'broadcast_to') from None
 
 
 def expand_as(x, other):
-    return broadcast_to(x, other.shape)
+    try:
+        return M.Expand.apply(x, shape=other.shape)
+    except errors.ShapeError as e:
+        raise errors.renamed(e, 'expand_as') from None
+
+
+def _negative_repeats(op, sizes, x):
+    return errors.ShapeError(f"{op}: the number of repeats must be non-negative, got {sizes} "
+                             f"for shape {x.shape}")
 
 
 def repeat(x, *sizes):
     sizes = _shape_arg(sizes)
     if min(sizes, default=0) < 0:
-        raise errors.ShapeError(f"repeat: the number of repeats must be non-negative, got "
-                                f"{sizes} for shape {x.shape}")
+        raise _negative_repeats('repeat', sizes, x)
     return M.Repeat.apply(x, reps=sizes)
 
 
-def tile(x, dims):
-    dims = tuple(dims)
-    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+def tile(x, *dims):
+    """tile(x, dims), or x.tile(2, 1) as PyTorch's method; short dims pad with 1s in front."""
+    dims = _shape_arg(dims)
+    if min(dims, default=0) < 0:
+        raise _negative_repeats('tile', dims, x)
+    return M.Repeat.apply(x, reps=(1,) * (x.ndim - len(dims)) + dims)
 
 
 def flip(x, dims):
