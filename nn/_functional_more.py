@@ -3,7 +3,7 @@ existing differentiable ops (reshape, permute, mean, var, amax, cat), so their g
 for free."""
 import autograd as ag
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "instance_norm"]
 
 
 def _check_factor(name, what, factor, input, channel_divisor=1, spatial_divisor=1):
@@ -35,3 +35,40 @@ def pixel_unshuffle(input, downscale_factor):
     *batch, c, h, w = input.shape
     x = input.reshape(-1, c, h // r, r, w // r, r).permute(0, 1, 3, 5, 2, 4)
     return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each sample's each channel over its spatial dims (biased variance), then scale
+    and shift per channel. With `use_input_stats` and running buffers, the buffers move towards
+    the batch's mean of the per-instance means and unbiased variances, as PyTorch's do; without
+    `use_input_stats` the running buffers normalise instead."""
+    if input.ndim < 3 or (use_input_stats and input[0, 0].numel() == 1):
+        raise ValueError(f"instance_norm: expected an input of shape (N, C, *) with more than 1 "
+                         f"spatial element, got shape {tuple(input.shape)}")
+    dims = tuple(range(2, input.ndim))
+    shape = (1, input.shape[1]) + (1,) * len(dims)
+    if use_input_stats:
+        mean = input.mean(dims, keepdim=True)
+        var = input.var(dims, unbiased=False, keepdim=True)
+        if running_mean is not None or running_var is not None:
+            _update_running(input, dims, running_mean, running_var, momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and "
+                             "running_var")
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (input - mean) / ag.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def _update_running(input, dims, running_mean, running_var, momentum):
+    with ag.no_grad():
+        if running_mean is not None:
+            running_mean.mul_(1 - momentum).add_(input.mean(dims).mean(0) * momentum)
+        if running_var is not None:
+            running_var.mul_(1 - momentum).add_(input.var(dims, unbiased=True).mean(0) * momentum)

@@ -1,10 +1,13 @@
 """Padding layers (ZeroPad2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d) and
-PixelShuffle / PixelUnshuffle, with PyTorch's arguments, attributes and reprs."""
+PixelShuffle / PixelUnshuffle, InstanceNorm1d/2d, with PyTorch's arguments, attributes, state_dict
+keys and reprs."""
 from .. import functional as F
 from ..module import Module
+from .normalization import _BatchNorm
 
 __all__ = ["ConstantPad1d", "ConstantPad2d", "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d",
-           "ReplicationPad1d", "ReplicationPad2d", "PixelShuffle", "PixelUnshuffle"]
+           "ReplicationPad1d", "ReplicationPad2d", "PixelShuffle", "PixelUnshuffle",
+           "InstanceNorm1d", "InstanceNorm2d"]
 
 
 def _pad_tuple(name, padding, n):
@@ -101,3 +104,37 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+
+class _InstanceNorm(_BatchNorm):
+    """BatchNorm's parameters and buffers with other defaults; num_batches_tracked is kept (for
+    state_dict parity) but, as in PyTorch, never counted."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    def forward(self, input):
+        if input.ndim not in self._dims:
+            raise ValueError(f"{type(self).__name__}: expected {self._dims[0]}D (unbatched) or "
+                             f"{self._dims[1]}D input, got shape {tuple(input.shape)}")
+        if self.affine and input.shape[input.ndim - self._dims[0]] != self.num_features:
+            raise ValueError(f"{type(self).__name__}: expected input with num_features="
+                             f"{self.num_features} channels, got shape {tuple(input.shape)}")
+        unbatched = input.ndim == self._dims[0]
+        out = F.instance_norm(input.unsqueeze(0) if unbatched else input, self.running_mean,
+                              self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              0.0 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of (N, C, L) or unbatched (C, L) inputs."""
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of (N, C, H, W) or unbatched (C, H, W) inputs."""
+    _dims = (3, 4)

@@ -82,3 +82,51 @@ def test_pixel_shuffle_and_unshuffle():
         F.pixel_unshuffle(ag.zeros(1, 1, 3, 4), 2)
     with pytest.raises(ValueError, match="positive integer"):
         nn.PixelShuffle(0)(ag.zeros(1, 4, 2, 2))
+
+
+# (3) instance norm
+def inorm_ref(x, w=None, b=None, eps=1e-5):
+    dims = tuple(range(2, x.ndim))
+    out = (x - x.mean(dims, keepdims=True)) / np.sqrt(x.var(dims, keepdims=True) + eps)
+    shape = (1, -1) + (1,) * len(dims)
+    return out if w is None else out * w.reshape(shape) + b.reshape(shape)
+
+
+def test_instance_norm_values_and_grads():
+    x1, x2 = RS.randn(2, 3, 5) * 2 + 1, RS.randn(2, 3, 4, 3)
+    check(nn.InstanceNorm1d(3), x1, inorm_ref(x1))
+    check(nn.InstanceNorm2d(3), x2, inorm_ref(x2))
+    check(F.instance_norm, x2, inorm_ref(x2))
+    w, b = RS.randn(3), RS.randn(3)
+    assert ag.gradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+                        (t64(x2), t64(w), t64(b)))
+    m = nn.InstanceNorm2d(3, affine=True)
+    assert list(m.state_dict()) == ["weight", "bias"]
+    with ag.no_grad():
+        m.weight.copy_(ag.tensor(w, dtype="float32"))
+        m.bias.copy_(ag.tensor(b, dtype="float32"))
+    np.testing.assert_allclose(m(ag.tensor(x2)).detach().numpy(), inorm_ref(x2, w, b), rtol=1e-5, atol=1e-5)
+    unbatched = nn.InstanceNorm1d(3)(ag.tensor(x1[0])).numpy()    # (C, L) input
+    np.testing.assert_allclose(unbatched, inorm_ref(x1[:1])[0], rtol=1e-5, atol=1e-5)
+
+
+def test_instance_norm_running_stats_and_errors():
+    x = RS.randn(4, 3, 6)
+    m = nn.InstanceNorm1d(3, momentum=0.2, track_running_stats=True)
+    assert list(m.state_dict()) == ["running_mean", "running_var", "num_batches_tracked"]
+    assert repr(m) == ("InstanceNorm1d(3, eps=1e-05, momentum=0.2, affine=False, bias=False, "
+                       "track_running_stats=True)")
+    m(ag.tensor(x))
+    rm, rv = 0.2 * x.mean(2).mean(0), 0.8 + 0.2 * x.var(2, ddof=1).mean(0)
+    np.testing.assert_allclose(m.running_mean.numpy(), rm, rtol=1e-5)
+    np.testing.assert_allclose(m.running_var.numpy(), rv, rtol=1e-5)
+    assert m.num_batches_tracked.item() == 0
+    m.eval()        # running stats normalise now
+    want = (x - rm[:, None]) / np.sqrt(rv[:, None] + 1e-5)
+    np.testing.assert_allclose(m(ag.tensor(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="InstanceNorm2d: expected 3D .* or 4D input"):
+        nn.InstanceNorm2d(3)(ag.zeros(2, 3))
+    with pytest.raises(ValueError, match="num_features=3"):
+        nn.InstanceNorm1d(3, affine=True)(ag.zeros(2, 4, 5))
+    with pytest.raises(ValueError, match="more than 1 spatial element"):
+        F.instance_norm(ag.zeros(2, 3, 1))
