@@ -3,7 +3,8 @@ existing differentiable ops (reshape, permute, mean, var, amax, cat), so their g
 for free."""
 import autograd as ag
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle", "instance_norm"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "instance_norm", "adaptive_max_pool1d",
+           "adaptive_max_pool2d"]
 
 
 def _check_factor(name, what, factor, input, channel_divisor=1, spatial_divisor=1):
@@ -72,3 +73,41 @@ def _update_running(input, dims, running_mean, running_var, momentum):
             running_mean.mul_(1 - momentum).add_(input.mean(dims).mean(0) * momentum)
         if running_var is not None:
             running_var.mul_(1 - momentum).add_(input.var(dims, unbiased=True).mean(0) * momentum)
+
+
+def _adaptive_max(x, dim, out, name):
+    """Max over PyTorch's adaptive windows [floor(i*n/out), ceil((i+1)*n/out)) along `dim`."""
+    n = x.shape[dim]
+    if out is None:
+        return x
+    if not isinstance(out, int) or out < 1:
+        raise ValueError(f"{name}: output_size entries must be positive ints or None, got {out!r}")
+    lead = (slice(None),) * (dim % x.ndim)
+    windows = [x[lead + (slice(i * n // out, -(-(i + 1) * n // out)),)].amax(dim, keepdim=True)
+               for i in range(out)]
+    return ag.cat(windows, dim)
+
+
+def _adaptive_max_pool(name, input, sizes, return_indices):
+    if return_indices:
+        raise NotImplementedError(f"{name}: return_indices=True is not supported here; call it "
+                                  f"with return_indices=False")
+    if input.ndim not in (len(sizes) + 1, len(sizes) + 2) or 0 in input.shape[-len(sizes):]:
+        raise ValueError(f"{name}: expected a non-empty {len(sizes) + 1}D or {len(sizes) + 2}D "
+                         f"input, got shape {tuple(input.shape)}")
+    # a max over a rectangle is the max over rows of the max over columns: one dim at a time
+    for k, out in enumerate(sizes):
+        input = _adaptive_max(input, k - len(sizes), out, name)
+    return input
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over L split into `output_size` (nearly) equal, possibly overlapping windows."""
+    sizes = (output_size,) if isinstance(output_size, int) else tuple(output_size)
+    return _adaptive_max_pool("adaptive_max_pool1d", input, sizes, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over H and W split into output_size's windows (None keeps that dim's size)."""
+    sizes = (output_size,) * 2 if isinstance(output_size, int) else tuple(output_size)
+    return _adaptive_max_pool("adaptive_max_pool2d", input, sizes, return_indices)

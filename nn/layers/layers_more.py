@@ -1,5 +1,5 @@
 """Padding layers (ZeroPad2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d) and
-PixelShuffle / PixelUnshuffle, InstanceNorm1d/2d, with PyTorch's arguments, attributes, state_dict
+PixelShuffle / PixelUnshuffle, InstanceNorm1d/2d, AdaptiveMaxPool1d/2d, with PyTorch's arguments, attributes, state_dict
 keys and reprs."""
 from .. import functional as F
 from ..module import Module
@@ -7,7 +7,7 @@ from .normalization import _BatchNorm
 
 __all__ = ["ConstantPad1d", "ConstantPad2d", "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d",
            "ReplicationPad1d", "ReplicationPad2d", "PixelShuffle", "PixelUnshuffle",
-           "InstanceNorm1d", "InstanceNorm2d"]
+           "InstanceNorm1d", "InstanceNorm2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
 
 
 def _pad_tuple(name, padding, n):
@@ -138,3 +138,20 @@ class InstanceNorm1d(_InstanceNorm):
 class InstanceNorm2d(_InstanceNorm):
     """Instance norm of (N, C, H, W) or unbatched (C, H, W) inputs."""
     _dims = (3, 4)
+
+
+class AdaptiveMaxPool2d(Module):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    def forward(self, input):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)

@@ -130,3 +130,33 @@ def test_instance_norm_running_stats_and_errors():
         nn.InstanceNorm1d(3, affine=True)(ag.zeros(2, 4, 5))
     with pytest.raises(ValueError, match="more than 1 spatial element"):
         F.instance_norm(ag.zeros(2, 3, 1))
+
+
+# (4) adaptive max pooling: PyTorch's windows [floor(i*n/out), ceil((i+1)*n/out)), looped
+def adaptive_max_ref(x, out_h, out_w):
+    h, w = x.shape[-2:]
+    out = np.empty(x.shape[:-2] + (out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            win = x[..., i * h // out_h:-(-(i + 1) * h // out_h), j * w // out_w:-(-(j + 1) * w // out_w)]
+            out[..., i, j] = win.max((-2, -1))
+    return out
+
+
+def test_adaptive_max_pool():
+    x = RS.randn(2, 3, 7, 5)
+    check(nn.AdaptiveMaxPool2d((3, 2)), x, adaptive_max_ref(x, 3, 2))
+    check(nn.AdaptiveMaxPool2d(4), x, adaptive_max_ref(x, 4, 4))
+    check(nn.AdaptiveMaxPool2d((None, 3)), x, adaptive_max_ref(x, 7, 3))
+    check(lambda v: F.adaptive_max_pool2d(v, (2, 5)), x[0], adaptive_max_ref(x[0], 2, 5))  # (C, H, W)
+    x1 = RS.randn(2, 3, 10)
+    want = adaptive_max_ref(x1[:, :, None, :], 1, 4)[:, :, 0]
+    check(nn.AdaptiveMaxPool1d(4), x1, want)
+    check(lambda v: F.adaptive_max_pool1d(v, 4), x1, want)
+    assert repr(nn.AdaptiveMaxPool2d((2, None))) == "AdaptiveMaxPool2d(output_size=(2, None))"
+    with pytest.raises(NotImplementedError, match="adaptive_max_pool2d: return_indices=True"):
+        nn.AdaptiveMaxPool2d(2, return_indices=True)(ag.tensor(x))
+    with pytest.raises(ValueError, match="adaptive_max_pool1d: expected a non-empty 2D or 3D"):
+        F.adaptive_max_pool1d(ag.tensor(x), 2)
+    with pytest.raises(ValueError, match="positive ints or None, got 0"):
+        F.adaptive_max_pool2d(ag.tensor(x), (0, 2))
