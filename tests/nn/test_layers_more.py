@@ -160,3 +160,59 @@ def test_adaptive_max_pool():
         F.adaptive_max_pool1d(ag.tensor(x), 2)
     with pytest.raises(ValueError, match="positive ints or None, got 0"):
         F.adaptive_max_pool2d(ag.tensor(x), (0, 2))
+
+
+# (5) full backward hooks
+def test_full_backward_hooks_see_and_replace_gradients():
+    lin = nn.Linear(3, 2).double()
+    x = t64(RS.randn(4, 3))
+    seen, order = {}, []
+
+    def pre(m, grad_output):
+        order.append("pre")
+        return (grad_output[0] * 2,)            # doubles dL/d(output) for everything upstream
+
+    def hook(m, grad_input, grad_output):
+        order.append("hook")
+        seen["gi"], seen["go"] = grad_input, grad_output
+        return (grad_input[0] + 1,)
+
+    handles = [lin.register_full_backward_pre_hook(pre), lin.register_full_backward_hook(hook)]
+    lin(x).sum().backward()
+    w = lin.weight.detach().numpy()
+    assert order == ["pre", "hook"] and len(seen["gi"]) == 1 and len(seen["go"]) == 1
+    np.testing.assert_allclose(seen["go"][0].numpy(), np.full((4, 2), 2.0))
+    np.testing.assert_allclose(seen["gi"][0].numpy(), np.full((4, 2), 2.0) @ w)
+    np.testing.assert_allclose(x.grad.numpy(), np.full((4, 2), 2.0) @ w + 1)
+    np.testing.assert_allclose(lin.weight.grad.numpy(), np.full((2, 4), 2.0) @ x.detach().numpy())
+    for h in handles:
+        h.remove()
+    x.grad = None
+    lin(x).sum().backward()                      # hooks gone: plain gradient again
+    np.testing.assert_allclose(x.grad.numpy(), np.ones((4, 2)) @ w)
+    assert order == ["pre", "hook"]
+
+
+def test_full_backward_hook_argument_layout():
+    class Two(nn.Module):
+        def forward(self, a, k, b):
+            return a * k + b, a * b
+
+    m, calls = Two(), []
+    m.register_full_backward_hook(lambda mod, gi, go: calls.append((gi, go)))
+    m.register_full_backward_hook(lambda mod, gi, go: calls.append("second"), prepend=True)
+    a, b = t64(RS.randn(3)), ag.tensor(RS.randn(3))
+    out, _ = m(a, 2.0, b)
+    out.sum().backward()                         # the second output gets no gradient: None
+    assert calls[0] == "second"
+    gi, go = calls[1]
+    assert gi[1] is None and gi[2] is None and go[1] is None
+    np.testing.assert_allclose(gi[0].numpy(), np.full(3, 2.0))
+    m2 = nn.Linear(2, 2)                         # no input needs grad: called with None inputs
+    m2.register_full_backward_hook(lambda mod, gi, go: calls.append(gi))
+    m2(ag.ones(1, 2)).sum().backward()
+    assert calls[-1] == (None,)
+    m3 = nn.Identity()
+    m3.register_full_backward_hook(lambda mod, gi, go: (gi[0], gi[0]))
+    with pytest.raises(RuntimeError, match="register_full_backward_hook: .* returned 2 gradients"):
+        m3(t64(np.ones(2)) * 1).sum().backward()
