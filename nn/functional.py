@@ -641,3 +641,8 @@ from . import _functional_losses  # noqa: E402
 from ._functional_losses import *  # noqa: E402,F401,F403  margin, triplet, poisson, gaussian, ...
 
 __all__ += _functional_losses.__all__
+
+from . import _functional_more  # noqa: E402
+from ._functional_more import *  # noqa: E402,F401,F403  pixel_shuffle, instance_norm, ...
+
+__all__ += _functional_more.__all__

@@ -9,6 +9,7 @@ from autograd.grad_mode import grad_enabled as _grad_enabled
 from autograd.viz.spans import next_mark as _next_mark, record as _record_span
 
 from . import _compat
+from ._backward_hooks import call_with_backward_hooks
 from ._module_helpers import _addindent, _parse_to, _RemovableHandle, _zero_grad
 from .parameter import Parameter
 
@@ -33,6 +34,8 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -42,14 +45,18 @@ class Module:
         # in grad mode, mark the tape before and after: the ops this call records get
         # sequence numbers in between, which is how ag.viz groups them by module
         start = _next_mark() if _grad_enabled.get() else None
-        if not self._forward_pre_hooks and not self._forward_hooks:
+        if not self._forward_pre_hooks and not self._forward_hooks and not self._backward_hooks \
+                and not self._backward_pre_hooks:
             out = self.forward(*args, **kwargs)
         else:
             for hook in list(self._forward_pre_hooks.values()):
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
-            out = self.forward(*args, **kwargs)
+            if (self._backward_hooks or self._backward_pre_hooks) and _grad_enabled.get():
+                out = call_with_backward_hooks(self, args, kwargs, self.forward)
+            else:
+                out = self.forward(*args, **kwargs)
             for hook in list(self._forward_hooks.values()):
                 res = hook(self, args, out)
                 if res is not None:
@@ -60,15 +67,29 @@ class Module:
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, args) -> None or new args``; returns a handle with ``remove()``."""
-        key = object()
-        self._forward_pre_hooks[key] = hook
-        return _RemovableHandle(self._forward_pre_hooks, key)
+        return self._add_hook(self._forward_pre_hooks, hook, False)
 
     def register_forward_hook(self, hook):
         """``hook(module, args, output) -> None or new output``; returns a handle."""
+        return self._add_hook(self._forward_hooks, hook, False)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output) -> None or new grad_output``, run when the gradients
+        of this call's outputs are ready; returns a handle with ``remove()``."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output) -> None or new grad_input``: grad_input has
+        one entry per positional argument (None unless a tensor that requires grad)."""
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    @staticmethod
+    def _add_hook(hooks, hook, prepend):
         key = object()
-        self._forward_hooks[key] = hook
-        return _RemovableHandle(self._forward_hooks, key)
+        hooks[key] = hook
+        if prepend:
+            hooks.move_to_end(key, last=False)
+        return _RemovableHandle(hooks, key)
 
     # ----------------------------------------------------------- registration
     def __setattr__(self, name, value):
