@@ -14,6 +14,20 @@ from ..dtypes import _default as _default_float
 from ..function import Function
 from .promotion import recompute
 
+
+def as_floating(x):
+    """Integer and bool arrays in the default float dtype, as PyTorch computes its floating
+    point ops (NumPy would give float64, float16 or, for erf, the integer dtype)."""
+    return x if x.dtype.kind in 'fc' else x.astype(_default_float[0])
+
+
+def floating(forward):
+    """forward(self, xp, x) of such an op, taking as_floating(x)."""
+    def floating_forward(self, xp, x):
+        return forward(self, xp, as_floating(x))
+    return floating_forward
+
+
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -116,6 +130,7 @@ class Pow(Function):
 class Exp(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         y = xp.exp(x)
         self.save_for_backward(y)
@@ -128,6 +143,7 @@ class Exp(Function):
 class Log(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.log(x)
@@ -139,6 +155,7 @@ class Log(Function):
 class Log1p(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.log1p(x)
@@ -150,6 +167,7 @@ class Log1p(Function):
 class Expm1(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         y = xp.expm1(x)
         self.save_for_backward(y)
@@ -162,6 +180,7 @@ class Expm1(Function):
 class Sqrt(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         y = xp.sqrt(x)
         self.save_for_backward(y)
@@ -185,6 +204,7 @@ class Square(Function):
 class Reciprocal(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         y = 1 / x
         self.save_for_backward(y)
@@ -197,6 +217,7 @@ class Reciprocal(Function):
 class Sin(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.sin(x)
@@ -208,6 +229,7 @@ class Sin(Function):
 class Cos(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.cos(x)
@@ -219,6 +241,7 @@ class Cos(Function):
 class Tan(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         y = xp.tan(x)
         self.save_for_backward(y)
@@ -231,6 +254,7 @@ class Tan(Function):
 class Tanh(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         y = xp.tanh(x)
         self.save_for_backward(y)
@@ -243,6 +267,7 @@ class Tanh(Function):
 class Sigmoid(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         y = xp.tanh(x * 0.5)        # sigmoid(x) = (1 + tanh(x/2)) / 2: no overflow for any x
         y += 1
@@ -257,6 +282,7 @@ class Sigmoid(Function):
 class Erf(Function):
     __slots__ = ()
 
+    @floating
     def forward(self, xp, x):
         self.save_for_backward(x)
         return xp.erf(x)
@@ -522,19 +548,3 @@ class Clone(Function):
     def backward(self, xp, g):
         return g
 
-
-# --- integer and bool inputs -----------------------------------------------------
-def _floating(forward):
-    """forward for an op PyTorch computes in floating point: integer and bool inputs are
-    cast to the default float dtype first (NumPy would give float64, float16 or, for erf,
-    the integer dtype). A float input costs one dtype test."""
-    def floating_forward(self, xp, x):
-        if x.dtype.kind not in 'fc':
-            x = x.astype(_default_float[0])
-        return forward(self, xp, x)
-    return floating_forward
-
-
-# one place for all of them (ag.<op>, Tensor.<op>, log2/log10 and in-place forms use these)
-for _op in (Exp, Log, Log1p, Expm1, Sqrt, Reciprocal, Sin, Cos, Tan, Tanh, Sigmoid, Erf):
-    _op.forward = _floating(_op.forward)

@@ -5,14 +5,9 @@ only, so each differentiates again under create_graph=True.
 """
 import math
 
-from ..dtypes import _default as _default_float
 from ..function import Function
+from .elementwise import as_floating
 from .promotion import recompute
-
-
-def _floating(x):
-    """Integer and bool inputs compute in the default float dtype, as in PyTorch."""
-    return x if x.dtype.kind in 'fc' else x.astype(_default_float[0])
 
 
 class _Unary(Function):
@@ -21,7 +16,7 @@ class _Unary(Function):
     fn = None
 
     def forward(self, xp, x):
-        x = _floating(x)
+        x = as_floating(x)
         self.save_for_backward(x)
         return getattr(xp, self.fn)(x)
 
@@ -107,7 +102,7 @@ class Erfinv(Function):
     __slots__ = ()
 
     def forward(self, xp, x):
-        y = xp.erfinv(_floating(x))
+        y = xp.erfinv(as_floating(x))
         self.save_for_backward(y)
         return y
 
